@@ -1,0 +1,56 @@
+"""The Celery app and the whole beat schedule.
+
+Job modules are named jobs.py (the word "task" belongs to the task table).
+"""
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("garden_city")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(related_name="jobs")
+
+app.conf.timezone = "Asia/Shanghai"
+app.conf.enable_utc = True
+app.conf.task_ignore_result = True
+app.conf.task_acks_late = True
+app.conf.task_reject_on_worker_lost = True
+app.conf.worker_prefetch_multiplier = 1
+# Without timeouts a Redis that accepts connections but never answers blocks .delay() for
+# more than a minute (tech-notes): fail fast and let the nightly run catch up.
+app.conf.broker_connection_timeout = 5
+app.conf.broker_connection_retry_on_startup = True
+app.conf.broker_transport_options = {
+    "socket_timeout": 5,
+    "socket_connect_timeout": 5,
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+
+if app.conf.broker_url.startswith("filesystem://"):
+    from django.conf import settings
+
+    base = Path(getattr(settings, "CELERY_FILESYSTEM_DIR", "var/broker"))
+    for sub in ("in", "processed"):
+        (base / sub).mkdir(parents=True, exist_ok=True)
+    app.conf.broker_transport_options = {
+        "data_folder_in": str(base / "in"),
+        "data_folder_out": str(base / "in"),
+        "processed_folder": str(base / "processed"),
+        "store_processed": False,
+    }
+    app.conf.beat_schedule_filename = str(base / "celerybeat-schedule")
+
+app.conf.beat_schedule = {
+    # Nightly: write one compliance snapshot per campaign, indicator and scope for today.
+    "recompute-compliance-nightly": {
+        "task": "indicators.jobs.recompute_all_compliance",
+        "schedule": crontab(hour=1, minute=30),
+    },
+}

@@ -1,0 +1,45 @@
+"""The audit trail: services call `audit_record` with the fields they changed."""
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+
+from .models import AuditEntry
+
+
+def _plain(value):
+    if isinstance(value, Model):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot_fields(obj, fields):
+    return {f: _plain(getattr(obj, f)) for f in fields}
+
+
+def diff(before, after):
+    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+def audit_record(*, obj, action, user=None, changes=None, note=""):
+    return AuditEntry.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        changes={k: [_plain(v[0]), _plain(v[1])] for k, v in (changes or {}).items()},
+        note=note,
+    )
+
+
+def audit_for(obj):
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=str(obj.pk)
+    ).select_related("user")
