@@ -1,0 +1,29 @@
+"""Celery jobs for compliance. They take ids, call one service and own retries."""
+import logging
+from datetime import date
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=30, max_retries=5)
+def recompute_compliance(campaign_id, on=None):
+    from .models import Campaign
+    from .services import compliance_snapshot_write
+
+    campaign = Campaign.objects.get(pk=campaign_id)
+    written = compliance_snapshot_write(campaign=campaign, on=date.fromisoformat(on) if on else None)
+    logger.info("recompute_compliance campaign=%s snapshots=%s", campaign_id, written)
+    return written
+
+
+@shared_task
+def recompute_all_compliance():
+    from .models import Campaign
+
+    for campaign_id in Campaign.objects.filter(is_active=True).values_list("id", flat=True):
+        try:
+            recompute_compliance(campaign_id)
+        except Exception:  # one failing campaign must not wedge the others
+            logger.exception("recompute_compliance failed for campaign %s", campaign_id)

@@ -1,0 +1,65 @@
+"""Writes for values and compliance. Jobs and views call these; models only hold rules."""
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from organizations.audit import audit_record
+from organizations.models import AuditEntry
+
+from .models import ComplianceSnapshot, IndicatorValue
+from .selectors import campaign_compliance
+
+
+def indicator_value_record(*, measure, scope, as_of, value, user=None, source=IndicatorValue.Source.MANUAL,
+                           provenance=None, note="", evidence=None):
+    """Create or replace the value of a measure in a scope for a date; audited old → new."""
+    value = None if value is None else Decimal(value)
+    with transaction.atomic():
+        row = IndicatorValue.objects.select_for_update().filter(measure=measure, scope=scope, as_of=as_of).first()
+        old = row.value if row else None
+        created = row is None
+        if created:
+            row = IndicatorValue(measure=measure, scope=scope, as_of=as_of)
+        row.value = value
+        row.source = source
+        row.provenance = provenance or {}
+        row.note = note
+        row.entered_by = user if user is not None and user.is_authenticated else None
+        if evidence is not None:
+            row.evidence = evidence
+        row.full_clean()
+        row.save()
+        if created or old != value:
+            audit_record(
+                obj=row,
+                action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+                user=user,
+                changes={"value": [old, value]},
+                note=str(row.get_source_display()),
+            )
+    return row
+
+
+def compliance_snapshot_write(*, campaign, on=None):
+    """Write the day's snapshots for every indicator and scope; a rerun updates, never duplicates.
+
+    One transaction, so a worker killed mid-job leaves the previous state, not half a day.
+    """
+    on = on or timezone.localdate()
+    rows = campaign_compliance(campaign, on, with_trend=False)
+    written = 0
+    with transaction.atomic():
+        for row in rows:
+            scoped = [(campaign.city_id, row.value, row.evaluation)]
+            scoped += [(d.scope.id, d.value, d.evaluation) for d in row.districts]
+            for scope_id, value, ev in scoped:
+                ComplianceSnapshot.objects.update_or_create(
+                    campaign=campaign,
+                    indicator=row.indicator,
+                    scope_id=scope_id,
+                    date=on,
+                    defaults={"value": value, "target": ev.target, "gap": ev.gap, "status": ev.status},
+                )
+                written += 1
+    return written

@@ -1,0 +1,92 @@
+"""Named personas shared by every app's tests.
+
+Unit A is the lead unit (市住建局), unit B a cooperating unit (市城管执法局), unit C an
+outsider's unit that "should see nothing of unit A".
+"""
+import pytest
+from django.contrib.auth import get_user_model
+
+from organizations.models import Membership, Person, Unit
+
+PASSWORD = "pw-for-tests-1"
+
+
+@pytest.fixture
+def city(db):
+    return Unit.objects.create(name="测试市", kind=Unit.Kind.CITY)
+
+
+@pytest.fixture
+def office_unit(city):
+    return Unit.objects.create(name="创园办", kind=Unit.Kind.OFFICE, parent=city)
+
+
+@pytest.fixture
+def unit_a(city):
+    return Unit.objects.create(name="市住建局", kind=Unit.Kind.DEPARTMENT, parent=city)
+
+
+@pytest.fixture
+def unit_b(city):
+    return Unit.objects.create(name="市城管执法局", kind=Unit.Kind.DEPARTMENT, parent=city)
+
+
+@pytest.fixture
+def unit_c(city):
+    return Unit.objects.create(name="市水务局", kind=Unit.Kind.DEPARTMENT, parent=city)
+
+
+@pytest.fixture
+def districts(city):
+    return [
+        Unit.objects.create(name=name, kind=Unit.Kind.DISTRICT, parent=city, sort_order=i)
+        for i, name in enumerate(["城东区", "城西区", "城南区", "城北区"])
+    ]
+
+
+def make_user(username, unit, role, name=None):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    Membership.objects.create(user=user, unit=unit, role=role)
+    Person.objects.create(name=name or username, unit=unit, user=user)
+    return user
+
+
+@pytest.fixture
+def office_admin(office_unit):
+    return make_user("office", office_unit, Membership.Role.OFFICE, "赵主任")
+
+
+@pytest.fixture
+def lead_staff(unit_a):
+    return make_user("lead", unit_a, Membership.Role.UNIT_STAFF, "钱科长")
+
+
+@pytest.fixture
+def coop_staff(unit_b):
+    return make_user("coop", unit_b, Membership.Role.UNIT_STAFF, "冯科长")
+
+
+@pytest.fixture
+def inspector(office_unit):
+    return make_user("inspector", office_unit, Membership.Role.INSPECTOR, "周组长")
+
+
+@pytest.fixture
+def leader(city):
+    return make_user("leader", city, Membership.Role.LEADER, "王副市长")
+
+
+@pytest.fixture
+def outsider(unit_c):
+    return make_user("outsider", unit_c, Membership.Role.UNIT_STAFF, "沈科长")
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) logs the test client in as that persona."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
