@@ -50,7 +50,8 @@ def database_from_url(url, base_dir):
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path if path == ":memory:" or os.path.isabs(path) else str(base_dir / path),
-            "OPTIONS": {"timeout": 30},
+            # WAL + IMMEDIATE: the web process and the embedded worker write concurrently.
+            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
         }
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         return {

@@ -1,0 +1,96 @@
+from datetime import timedelta
+from decimal import Decimal as D
+
+import pytest
+from django.utils import timezone
+
+from indicators.models import Campaign, IndicatorValue, Tier
+from indicators.services import compliance_snapshot_write
+from tests.factories import make_indicator, make_standard
+
+
+@pytest.fixture
+def campaign(city, districts):
+    standard, node = make_standard()
+    green = make_indicator(standard, node, "2.2", "建成区绿地率", measure_key="green_space_rate", kind="veto",
+                           thresholds=[{"tier": "garden", "comparator": "gte", "value": 31}], order=1)
+    make_indicator(standard, node, "2.10", "园林式居住区达标率", kind="improvement",
+                   thresholds=[{"tier": "garden", "comparator": "gte", "value": 50}], order=2)
+    c = Campaign.objects.create(name="测试市国家园林城市复查", city=city, kind="re_inspection", tier=Tier.GARDEN,
+                                evaluation_date=timezone.localdate() + timedelta(days=40))
+    c.standards.add(standard)
+    today = timezone.localdate()
+    IndicatorValue.objects.create(measure=green.measure, scope=city, as_of=today - timedelta(days=7), value=D("30.2"))
+    compliance_snapshot_write(campaign=c, on=today - timedelta(days=7))
+    IndicatorValue.objects.create(measure=green.measure, scope=city, as_of=today, value=D("30.6"))
+    return c
+
+
+class CampaignOverviewTests:
+    def test_it_requires_login(self, client, campaign):
+        assert client.get(f"/campaigns/{campaign.pk}/").status_code == 302
+
+    def test_it_lists_every_indicator_with_value_threshold_status_gap_and_trend(self, client_for, lead_staff, campaign):
+        response = client_for(lead_staff).get(f"/campaigns/{campaign.pk}/")
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "建成区绿地率" in body and "园林式居住区达标率" in body
+        assert "≥ 31 %" in body
+        assert "30.6" in body and "0.4" in body  # value and gap
+        assert 'class="trend up"' in body
+        assert "否决项未达标" in body
+        assert "40" in body  # days left
+
+    def test_it_filters_by_status_and_kind(self, client_for, lead_staff, campaign):
+        client = client_for(lead_staff)
+        body = client.get(f"/campaigns/{campaign.pk}/?status=no_data").content.decode()
+        assert 'data-code="2.10"' in body and 'data-code="2.2"' not in body
+        body = client.get(f"/campaigns/{campaign.pk}/?kind=veto").content.decode()
+        assert 'data-code="2.2"' in body and 'data-code="2.10"' not in body
+
+    def test_it_is_404_for_an_unknown_campaign(self, client_for, lead_staff, db):
+        assert client_for(lead_staff).get("/campaigns/999/").status_code == 404
+
+    def test_home_redirects_to_the_active_campaign(self, client_for, leader, campaign):
+        response = client_for(leader).get("/")
+        assert response.status_code == 302 and response["Location"] == f"/campaigns/{campaign.pk}/"
+
+    def test_its_query_count_does_not_grow_with_indicators(self, client_for, lead_staff, campaign,
+                                                          django_assert_max_num_queries):
+        client = client_for(lead_staff)
+        client.get(f"/campaigns/{campaign.pk}/")
+        standard = campaign.standards.get()
+        node = standard.nodes.get()
+        for i in range(30):
+            make_indicator(standard, node, f"9.{i}", f"指标{i}",
+                           thresholds=[{"tier": "garden", "comparator": "gte", "value": 1}], order=10 + i)
+        with django_assert_max_num_queries(16):
+            client.get(f"/campaigns/{campaign.pk}/")
+
+
+class CampaignIndicatorTests:
+    def test_the_office_records_a_value_and_the_status_follows(self, client_for, office_admin, campaign, city):
+        indicator = campaign.standards.get().indicators.get(code="2.2")
+        url = f"/campaigns/{campaign.pk}/indicators/{indicator.pk}/"
+        today = timezone.localdate()
+        response = client_for(office_admin).post(url, {"scope": city.pk, "as_of": today.isoformat(), "value": "31.2"})
+        assert response.status_code == 302
+        assert IndicatorValue.objects.get(measure=indicator.measure, scope=city, as_of=today).value == D("31.2")
+        body = client_for(office_admin).get(f"/campaigns/{campaign.pk}/").content.decode()
+        assert "否决项未达标" not in body
+
+    def test_unit_staff_cannot_record_values(self, client_for, lead_staff, campaign, city):
+        indicator = campaign.standards.get().indicators.get(code="2.2")
+        url = f"/campaigns/{campaign.pk}/indicators/{indicator.pk}/"
+        response = client_for(lead_staff).post(url, {"scope": city.pk, "as_of": "2026-01-01", "value": "99"})
+        assert response.status_code == 403
+        assert not IndicatorValue.objects.filter(value=D("99")).exists()
+
+    def test_a_bad_value_is_rejected_with_a_message(self, client_for, office_admin, campaign, city):
+        indicator = campaign.standards.get().indicators.get(code="2.2")
+        url = f"/campaigns/{campaign.pk}/indicators/{indicator.pk}/"
+        before = IndicatorValue.objects.count()
+        response = client_for(office_admin).post(url, {"scope": city.pk, "as_of": "2026-01-01", "value": "三十"})
+        assert response.status_code == 200
+        assert "输入一个数字" in response.content.decode()
+        assert IndicatorValue.objects.count() == before
