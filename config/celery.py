@@ -37,12 +37,13 @@ if app.conf.broker_url.startswith("filesystem://"):
     from django.conf import settings
 
     base = Path(getattr(settings, "CELERY_FILESYSTEM_DIR", "var/broker"))
-    for sub in ("in", "processed"):
+    for sub in ("in", "processed", "control"):
         (base / sub).mkdir(parents=True, exist_ok=True)
     app.conf.broker_transport_options = {
         "data_folder_in": str(base / "in"),
         "data_folder_out": str(base / "in"),
         "processed_folder": str(base / "processed"),
+        "control_folder": str(base / "control"),
         "store_processed": False,
     }
     app.conf.beat_schedule_filename = str(base / "celerybeat-schedule")
