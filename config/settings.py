@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "import_export",
     "organizations",
     "indicators",
+    "ledgers",
     "tasks",
     "inspections",
     "reports",

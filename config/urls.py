@@ -13,6 +13,10 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("units/", include("organizations.urls")),
     path("standards/", include("indicators.urls_standards")),
+    path("tasks/", include("tasks.urls")),
+    path("inspections/", include("inspections.urls")),
+    path("ledgers/", include("ledgers.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("indicators.urls")),
 ]
 

@@ -153,3 +153,18 @@ def readiness(rows):
         not_met=sum(r.status == S.NOT_MET for r in applicable),
         no_data=sum(r.status == S.NO_DATA for r in applicable),
     )
+
+
+def current_campaign(request):
+    """The campaign a page works in: ?campaign=<id>, else the one last chosen, else the first active."""
+    from .models import Campaign
+
+    active = Campaign.objects.filter(is_active=True).select_related("city")
+    wanted = request.GET.get("campaign") or request.session.get("campaign_id")
+    campaign = None
+    if wanted and str(wanted).isdigit():
+        campaign = active.filter(pk=int(wanted)).first()
+    campaign = campaign or active.first()
+    if campaign is not None and request.session.get("campaign_id") != campaign.pk:
+        request.session["campaign_id"] = campaign.pk
+    return campaign

@@ -14,7 +14,7 @@ from organizations.audit import audit_for
 from organizations.models import Unit
 
 from .models import Campaign, ComplianceSnapshot, Indicator, IndicatorValue, StandardNode
-from .selectors import campaign_compliance, campaign_districts, readiness
+from .selectors import campaign_compliance, campaign_districts, current_campaign, readiness
 from .services import indicator_value_record
 
 STATUS_ORDER = {"not_met": 0, "no_data": 1, "met": 2, "not_applicable": 3}
@@ -23,7 +23,7 @@ STATUS_ORDER = {"not_met": 0, "no_data": 1, "met": 2, "not_applicable": 3}
 @login_required
 @require_GET
 def home(request):
-    campaign = Campaign.objects.filter(is_active=True).first()
+    campaign = current_campaign(request)
     if campaign:
         return redirect("campaign_overview", pk=campaign.pk)
     return render(request, "indicators/no_campaign.html")
@@ -33,6 +33,7 @@ def home(request):
 @require_GET
 def campaign_overview(request, pk):
     campaign = get_object_or_404(Campaign.objects.select_related("city"), pk=pk)
+    request.session["campaign_id"] = campaign.pk
     standards = list(campaign.standards.all())
     standard = next((s for s in standards if s.code == request.GET.get("standard")), standards[0] if standards else None)
     today = timezone.localdate()
