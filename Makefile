@@ -9,6 +9,7 @@ PORT ?= 8000
 .PHONY: run test bench setup demo messages clean
 
 $(STAMP): pyproject.toml
+	bash scripts/ensure-system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
