@@ -2,7 +2,8 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Max
+from django.db.models import F, Max, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from organizations.models import Unit
@@ -82,16 +83,15 @@ def campaign_indicators(campaign, standard=None):
 
 
 def latest_values(measure_ids, scope_ids, on):
-    """The latest value on or before `on` per (measure, scope)."""
-    rows = (
+    """The latest value on or before `on` per (measure, scope): one row each, however long
+    the history (a window over the (measure, scope, as_of) unique index)."""
+    ranked = (
         IndicatorValue.objects.filter(measure_id__in=measure_ids, scope_id__in=scope_ids, as_of__lte=on)
-        .order_by("measure_id", "scope_id", "as_of")
+        .annotate(rank=Window(RowNumber(), partition_by=[F("measure_id"), F("scope_id")], order_by=F("as_of").desc()))
+        .filter(rank=1)
         .only("id", "measure_id", "scope_id", "as_of", "value", "source", "provenance", "entered_at")
     )
-    result = {}
-    for row in rows:
-        result[(row.measure_id, row.scope_id)] = row  # ordered by as_of: last one wins
-    return result
+    return {(row.measure_id, row.scope_id): row for row in ranked}
 
 
 def previous_snapshots(campaign, before):
