@@ -2,8 +2,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Max, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Max
 from django.utils import timezone
 
 from organizations.models import Unit
@@ -83,15 +82,28 @@ def campaign_indicators(campaign, standard=None):
 
 
 def latest_values(measure_ids, scope_ids, on):
-    """The latest value on or before `on` per (measure, scope): one row each, however long
-    the history (a window over the (measure, scope, as_of) unique index)."""
-    ranked = (
-        IndicatorValue.objects.filter(measure_id__in=measure_ids, scope_id__in=scope_ids, as_of__lte=on)
-        .annotate(rank=Window(RowNumber(), partition_by=[F("measure_id"), F("scope_id")], order_by=F("as_of").desc()))
-        .filter(rank=1)
-        .only("id", "measure_id", "scope_id", "as_of", "value", "source", "provenance", "entered_at")
-    )
-    return {(row.measure_id, row.scope_id): row for row in ranked}
+    """The latest value on or before `on` per (measure, scope).
+
+    Two index-only steps over the (measure, scope, as_of) unique index: the latest date per
+    pair, then the rows on those few dates — cheap however long the history grows.
+    """
+    latest = {
+        (r["measure_id"], r["scope_id"]): r["d"]
+        for r in IndicatorValue.objects.filter(measure_id__in=measure_ids, scope_id__in=scope_ids, as_of__lte=on)
+        .values("measure_id", "scope_id")
+        .annotate(d=Max("as_of"))
+        .order_by()
+    }
+    if not latest:
+        return {}
+    rows = IndicatorValue.objects.filter(
+        measure_id__in=measure_ids, scope_id__in=scope_ids, as_of__in=set(latest.values())
+    ).only("id", "measure_id", "scope_id", "as_of", "value", "source", "provenance", "entered_at")
+    return {
+        (row.measure_id, row.scope_id): row
+        for row in rows
+        if latest.get((row.measure_id, row.scope_id)) == row.as_of
+    }
 
 
 def previous_snapshots(campaign, before):
