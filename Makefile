@@ -30,8 +30,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks $(BENCH_ARGS)
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l en --no-obsolete --no-location
-	$(PY) manage.py makemessages -d djangojs -l en --no-obsolete --no-location --ignore '.venv/*' --ignore 'static/vendor/*'
+	$(PY) manage.py makemessages -l en --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'docs/*' --ignore 'benchmarks/*'
 	$(PY) manage.py compilemessages -l en
 
 clean:

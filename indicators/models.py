@@ -312,6 +312,10 @@ class Campaign(models.Model):
     submission_deadline = models.DateField(_("自查报告与自评表报送截止"), null=True, blank=True)
     evaluation_date = models.DateField(_("实地考评日期"), null=True, blank=True)
     is_active = models.BooleanField(_("进行中"), default=True)
+    # Alert policy for rectification and task deadlines (the jobs read these).
+    yellow_days = models.PositiveSmallIntegerField(_("临期预警天数"), default=3, help_text=_("截止前几天亮黄灯"))
+    escalation_days = models.PositiveSmallIntegerField(_("逾期升级天数"), default=3, help_text=_("逾期几天后上报责任领导"))
+    working_days = models.BooleanField(_("按工作日计算"), default=False, help_text=_("预警与升级天数跳过周末和节假日"))
 
     class Meta:
         verbose_name = _("创建活动")
@@ -321,6 +325,13 @@ class Campaign(models.Model):
     def __str__(self):
         return self.name
 
+    def alert_policy(self, holidays=None):
+        from .calendar import AlertPolicy
+
+        if holidays is None:
+            holidays = Holiday.dates_for(self) if self.working_days else frozenset()
+        return AlertPolicy(self.yellow_days, self.escalation_days, self.working_days, frozenset(holidays))
+
     def params(self):
         return {
             "built_up_area_km2": self.built_up_area_km2,
@@ -329,6 +340,28 @@ class Campaign(models.Model):
             "northern_heating": Decimal(1) if self.northern_heating else Decimal(0),
             "historic_district_share": self.historic_district_share,
         }
+
+
+class Holiday(models.Model):
+    """Public holidays and adjusted working days (调休), uploaded by the office as data."""
+
+    date = models.DateField(_("日期"), unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    is_workday = models.BooleanField(_("调休上班"), default=False, help_text=_("周末调休为工作日时勾选"))
+
+    class Meta:
+        verbose_name = _("节假日")
+        verbose_name_plural = _("节假日")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
+
+    @classmethod
+    def dates_for(cls, campaign):
+        """Holidays as a set of dates, and make-up working days (调休) as negative entries."""
+        rows = cls.objects.values_list("date", "is_workday")
+        return frozenset(d if not workday else ("workday", d) for d, workday in rows)
 
 
 class Phase(models.Model):

@@ -1,0 +1,78 @@
+"""Deadline arithmetic for alerts: pure, no queries.
+
+A deadline is a calendar date (Asia/Shanghai). Levels:
+- blue: assigned, more than `yellow_days` before the deadline;
+- yellow: from `yellow_days` before the deadline through the deadline itself;
+- red: from the day after the deadline (overdue);
+- escalated: once `escalation_days` full days have passed overdue — the responsible leader is told.
+With `working_days`, both counts skip weekends and holidays (and count 调休 make-up days).
+"""
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+LEVELS = ("blue", "yellow", "red", "escalated")
+RANK = {level: i for i, level in enumerate(LEVELS)}
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    yellow_days: int = 3
+    escalation_days: int = 3
+    working_days: bool = False
+    holidays: frozenset = field(default_factory=frozenset)
+
+    def is_working_day(self, day: date) -> bool:
+        if ("workday", day) in self.holidays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    def shift(self, day: date, days: int) -> date:
+        """`days` days after (or before, if negative) `day`, counting working days if set."""
+        if not self.working_days:
+            return day + timedelta(days=days)
+        step = 1 if days >= 0 else -1
+        remaining = abs(days)
+        while remaining:
+            day += timedelta(days=step)
+            if self.is_working_day(day):
+                remaining -= 1
+        return day
+
+    def level_starts(self, deadline: date) -> dict:
+        """The first day of each level for a deadline."""
+        return {
+            "blue": date.min,
+            "yellow": self.shift(deadline, -self.yellow_days),
+            "red": deadline + timedelta(days=1),
+            # after `escalation_days` full (working) days overdue
+            "escalated": self.shift(deadline, self.escalation_days + 1),
+        }
+
+    def level_on(self, deadline: date | None, today: date) -> str | None:
+        if deadline is None:
+            return None
+        starts = self.level_starts(deadline)
+        current = "blue"
+        for level in LEVELS:
+            if today >= starts[level]:
+                current = level
+        return current
+
+    def next_change(self, deadline: date | None, today: date) -> date | None:
+        """The first day after `today` on which the level rises, or None at the top."""
+        if deadline is None:
+            return None
+        starts = self.level_starts(deadline)
+        upcoming = [starts[level] for level in LEVELS if starts[level] > today]
+        return min(upcoming) if upcoming else None
+
+    def days_overdue(self, deadline: date | None, today: date) -> int:
+        return max(0, (today - deadline).days) if deadline else 0
+
+
+def levels_between(old: str | None, new: str | None):
+    """Levels crossed going from `old` to `new`, excluding blue: each gets one alert event."""
+    if new is None:
+        return []
+    start = RANK.get(old, 0) + 1 if old else 1
+    return [level for level in LEVELS[start: RANK[new] + 1] if level != "blue"]
