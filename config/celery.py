@@ -3,6 +3,7 @@
 Job modules are named jobs.py (the word "task" belongs to the task table).
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from celery import Celery
@@ -49,6 +50,16 @@ if app.conf.broker_url.startswith("filesystem://"):
     app.conf.beat_schedule_filename = str(base / "celerybeat-schedule")
 
 app.conf.beat_schedule = {
+    # Findings and tasks that crossed into yellow, red or escalation since the last run.
+    "detect-overdue": {
+        "task": "notifications.jobs.detect_overdue",
+        "schedule": timedelta(minutes=15),
+    },
+    # Deliver pending alert events (in-app, e-mail); failed deliveries retry with backoff.
+    "send-alerts": {
+        "task": "notifications.jobs.send_alerts",
+        "schedule": timedelta(minutes=1),
+    },
     # Nightly: write one compliance snapshot per campaign, indicator and scope for today.
     "recompute-compliance-nightly": {
         "task": "indicators.jobs.recompute_all_compliance",

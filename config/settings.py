@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ledgers",
     "tasks",
     "inspections",
+    "notifications",
     "reports",
 ]
 
@@ -69,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.navigation",
+                "notifications.context_processors.bell",
             ],
         },
     },

@@ -20,6 +20,7 @@ urlpatterns = [
     path("inspections/", include("inspections.urls")),
     path("ledgers/", include("ledgers.urls")),
     path("reports/", include("reports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("indicators.urls")),
 ]
 

@@ -22,6 +22,15 @@ class Unit(models.Model):
         "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    responsible_leader = models.ForeignKey(
+        "Person",
+        verbose_name=_("挂钩领导"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervised_units",
+        help_text=_("逾期升级时通知的市级领导"),
+    )
 
     class Meta:
         verbose_name = _("单位")

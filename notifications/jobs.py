@@ -1,0 +1,34 @@
+"""Alert jobs. Both are idempotent: rerunning either is always safe."""
+import logging
+
+from celery import shared_task
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def detect_overdue():
+    from .services import alerts_detect
+
+    created = alerts_detect()
+    if created:
+        transaction.on_commit(_queue_send)
+    logger.info("detect_overdue: %s new alert events", len(created))
+    return len(created)
+
+
+@shared_task
+def send_alerts():
+    from .services import alerts_send
+
+    delivered = alerts_send()
+    logger.info("send_alerts: %s delivered", delivered)
+    return delivered
+
+
+def _queue_send():
+    try:
+        send_alerts.delay()
+    except Exception:  # broker down: the every-minute schedule delivers them later
+        logger.warning("could not queue send_alerts; the schedule will pick the events up", exc_info=True)
