@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -281,7 +281,10 @@ def format_decimal(value):
     if value is None:
         return "—"
     value = Decimal(value)
-    normal = value.quantize(Decimal("0.01")).normalize()
+    # Index-type values (0.065 parks per 10 000 people) need a third place to differ from
+    # their threshold (0.06); rates and areas read best with two.
+    places = Decimal("0.001") if abs(value) < 1 else Decimal("0.01")
+    normal = value.quantize(places, rounding=ROUND_HALF_UP).normalize()
     return format(normal, "f")
 
 

@@ -23,9 +23,10 @@ STATUS_ORDER = {"not_met": 0, "no_data": 1, "met": 2, "not_applicable": 3}
 @login_required
 @require_GET
 def home(request):
+    """The dashboard is everybody's home page (scoped to their units for unit staff)."""
     campaign = current_campaign(request)
     if campaign:
-        return redirect("campaign_overview", pk=campaign.pk)
+        return redirect("dashboard")
     return render(request, "indicators/no_campaign.html")
 
 

@@ -114,3 +114,15 @@ class EvaluateIsPureTests:
         ind = indicator({"tier": "garden", "comparator": "gte", "value": D("31")})
         with django_assert_num_queries(0):
             evaluate(ind, D("32"))
+
+
+class FormatDecimalTests:
+    @pytest.mark.parametrize(
+        "value, text",
+        [(D("0.065"), "0.065"), (D("0.0654"), "0.065"), (D("31.0000"), "31"), (D("9.125"), "9.13"),
+         (D("100"), "100"), (D("-0.5"), "-0.5"), (None, "—")],
+    )
+    def test_it_shows_enough_places_to_tell_a_value_from_its_threshold(self, value, text):
+        from indicators.models import format_decimal
+
+        assert format_decimal(value) == text

@@ -51,9 +51,11 @@ class CampaignOverviewTests:
     def test_it_is_404_for_an_unknown_campaign(self, client_for, lead_staff, db):
         assert client_for(lead_staff).get("/campaigns/999/").status_code == 404
 
-    def test_home_redirects_to_the_active_campaign(self, client_for, leader, campaign):
-        response = client_for(leader).get("/")
-        assert response.status_code == 302 and response["Location"] == f"/campaigns/{campaign.pk}/"
+    def test_home_is_the_dashboard_of_the_active_campaign(self, client_for, leader, campaign):
+        client = client_for(leader)
+        response = client.get("/")
+        assert response.status_code == 302 and response["Location"] == "/reports/dashboard/"
+        assert client.session["campaign_id"] == campaign.pk
 
     def test_its_query_count_does_not_grow_with_indicators(self, client_for, lead_staff, campaign, city,
                                                           django_assert_num_queries):
