@@ -60,6 +60,11 @@ app.conf.beat_schedule = {
         "task": "notifications.jobs.send_alerts",
         "schedule": timedelta(minutes=1),
     },
+    # Monday 08:00 Asia/Shanghai: last week's ranking and numbered briefing for each campaign.
+    "build-weekly-briefings": {
+        "task": "reports.jobs.build_all_weekly_briefings",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+    },
     # Nightly: write one compliance snapshot per campaign, indicator and scope for today.
     "recompute-compliance-nightly": {
         "task": "indicators.jobs.recompute_all_compliance",

@@ -95,3 +95,178 @@ def compliance_view(campaign, on):
         lead_units=lead_units_by_indicator(campaign),
         met_history=[(d, met, total) for d, (met, total) in sorted(by_date.items())],
     )
+
+
+# --- findings, tasks and units as of a date ---------------------------------------------
+
+def week_bounds(day):
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def day_end(day):
+    """The first instant after `day` in the site's zone (deadlines are local calendar dates)."""
+    from datetime import datetime, time
+
+    from django.utils import timezone as tz
+
+    return tz.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+@dataclass
+class WorkStats:
+    """What the dashboard and the briefing both show for a date; computed from timestamps, so
+    a past week's figures are those at its end."""
+
+    on: date
+    week_start: date
+    findings_new: int
+    findings_closed: int
+    findings_open: int
+    findings_overdue: int
+    tasks_overdue: int
+    tasks_total: int
+    tasks_done: int
+    overdue_by_unit: list  # [(unit name, findings overdue, tasks overdue)] worst first
+
+    def as_dict(self):
+        return {
+            "on": self.on.isoformat(), "week_start": self.week_start.isoformat(),
+            "findings_new": self.findings_new, "findings_closed": self.findings_closed,
+            "findings_open": self.findings_open, "findings_overdue": self.findings_overdue,
+            "tasks_overdue": self.tasks_overdue, "tasks_total": self.tasks_total, "tasks_done": self.tasks_done,
+            "overdue_by_unit": [list(row) for row in self.overdue_by_unit],
+        }
+
+
+def _findings(campaign, unit_ids):
+    from inspections.models import Finding
+
+    qs = Finding.objects.filter(campaign=campaign)
+    return qs if unit_ids is None else qs.filter(unit_id__in=unit_ids)
+
+
+def _tasks(campaign, unit_ids):
+    from tasks.models import Task
+
+    qs = Task.objects.filter(campaign=campaign)
+    return qs if unit_ids is None else qs.filter(lead_unit_id__in=unit_ids)
+
+
+def _open_findings_q(end):
+    from django.db.models import Q
+
+    return Q(created_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+
+
+def _open_tasks_q(end):
+    from django.db.models import Q
+
+    return Q(created_at__lt=end) & (Q(accepted_at__isnull=True) | Q(accepted_at__gte=end)) & ~Q(
+        review_state="submitted", submitted_at__lt=end
+    )
+
+
+def work_stats(campaign, on, unit_ids=None):
+    from django.db.models import Count, Q
+
+    start, _ = week_bounds(on)
+    end = day_end(on)
+    findings = _findings(campaign, unit_ids)
+    open_q = _open_findings_q(end)
+    f = findings.aggregate(
+        new=Count("id", filter=Q(found_on__gte=start, found_on__lte=on, created_at__lt=end)),
+        closed=Count("id", filter=Q(closed_at__gte=day_end(start - timedelta(days=1)), closed_at__lt=end)),
+        open=Count("id", filter=open_q),
+        overdue=Count("id", filter=open_q & Q(deadline__lt=on)),
+    )
+    tasks = _tasks(campaign, unit_ids)
+    t_open = _open_tasks_q(end)
+    t = tasks.aggregate(
+        total=Count("id", filter=Q(created_at__lt=end)),
+        done=Count("id", filter=Q(accepted_at__lt=end)),
+        overdue=Count("id", filter=t_open & Q(due_on__lt=on)),
+    )
+    by_unit = defaultdict(lambda: [0, 0])
+    for name, n in findings.filter(open_q & Q(deadline__lt=on)).values_list("unit__name").annotate(n=Count("id")):
+        by_unit[name][0] = n
+    for name, n in tasks.filter(t_open & Q(due_on__lt=on)).values_list("lead_unit__name").annotate(n=Count("id")):
+        by_unit[name][1] = n
+    rows = sorted(((name, a, b) for name, (a, b) in by_unit.items()), key=lambda r: (-(r[1] + r[2]), r[0]))
+    return WorkStats(on, start, f["new"], f["closed"], f["open"], f["overdue"], t["overdue"], t["total"],
+                     t["done"], rows)
+
+
+def upcoming_deadlines(campaign, on, days=7, unit_ids=None):
+    """Findings and tasks due in the `days` after `on` and still open then: next week's list."""
+    from django.db.models import Q
+
+    end = day_end(on)
+    horizon = on + timedelta(days=days)
+    findings = (
+        _findings(campaign, unit_ids)
+        .filter(_open_findings_q(end), deadline__gt=on, deadline__lte=horizon)
+        .select_related("unit")
+        .order_by("deadline", "id")
+    )
+    tasks = (
+        _tasks(campaign, unit_ids)
+        .filter(_open_tasks_q(end), due_on__gt=on, due_on__lte=horizon)
+        .select_related("lead_unit")
+        .order_by("due_on", "seq")
+    )
+    rows = [(f.deadline, "finding", f.description, f.unit.name) for f in findings]
+    rows += [(t.due_on, "task", t.content, t.lead_unit.name) for t in tasks]
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return rows
+
+
+def ranking_metrics(campaign, start, end):
+    """Per-unit metrics for the period [start, end] (dates), from timestamps only."""
+    from django.db.models import Count, F, Q
+
+    from inspections.models import FindingEvent
+    from organizations.models import Unit
+
+    from .ranking import UnitMetrics
+
+    period_end = day_end(end)
+    period_start = day_end(start - timedelta(days=1))
+    findings = _findings(campaign, None).filter(created_at__lt=period_end)
+    due_q = Q(deadline__gte=start, deadline__lte=end) | Q(closed_at__gte=period_start, closed_at__lt=period_end)
+    metrics = {}
+
+    def m(unit_id):
+        return metrics.setdefault(unit_id, {})
+
+    for row in findings.values("unit_id").annotate(
+        due=Count("id", filter=due_q),
+        # closed_at is an instant; "on time" means closed before the deadline day ended
+        on_time=Count("id", filter=due_q & Q(closed_at__lt=period_end, closed_at__date__lte=F("deadline"))),
+        overdue=Count("id", filter=_open_findings_q(period_end) & Q(deadline__lt=end)),
+    ).order_by():
+        m(row["unit_id"]).update(findings_due=row["due"], findings_on_time=row["on_time"], f_overdue=row["overdue"])
+    tasks = _tasks(campaign, None).filter(created_at__lt=period_end)
+    for row in tasks.values("lead_unit_id").annotate(
+        due=Count("id", filter=Q(due_on__lte=end)),
+        done=Count("id", filter=Q(due_on__lte=end, accepted_at__lt=period_end)),
+        overdue=Count("id", filter=_open_tasks_q(period_end) & Q(due_on__lt=end)),
+    ).order_by():
+        m(row["lead_unit_id"]).update(tasks_due=row["due"], tasks_done=row["done"], t_overdue=row["overdue"])
+    for row in (
+        FindingEvent.objects.filter(finding__campaign=campaign, kind=FindingEvent.Kind.RETURNED,
+                                    at__gte=period_start, at__lt=period_end)
+        .values("finding__unit_id").annotate(n=Count("id")).order_by()
+    ):
+        m(row["finding__unit_id"])["returned"] = row["n"]
+    units = {u.id: u for u in Unit.objects.filter(id__in=metrics)}
+    result = []
+    for unit_id, data in metrics.items():
+        unit = units[unit_id]
+        result.append(UnitMetrics(
+            unit_id=unit_id, unit_name=unit.short_name or unit.name, sort_order=unit.sort_order,
+            findings_due=data.get("findings_due", 0), findings_on_time=data.get("findings_on_time", 0),
+            overdue=data.get("f_overdue", 0) + data.get("t_overdue", 0), tasks_due=data.get("tasks_due", 0),
+            tasks_done=data.get("tasks_done", 0), returned=data.get("returned", 0),
+        ))
+    return result

@@ -1,7 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import views, views_briefings
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("briefings/", views_briefings.briefing_list, name="briefing_list"),
+    path("briefings/build/", views_briefings.briefing_create, name="briefing_create"),
+    path("briefings/<int:pk>.pdf", views_briefings.briefing_download, name="briefing_download"),
+    path("ranking/", views_briefings.ranking, name="ranking"),
 ]

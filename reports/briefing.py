@@ -1,0 +1,147 @@
+"""The content of the dashboard's figures and of the weekly briefing, from one function."""
+from datetime import timedelta
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from indicators.models import format_decimal
+
+from .models import RankingEntry
+from .selectors import compliance_view, upcoming_deadlines, week_bounds, work_stats
+
+
+def headline_figures(campaign, on, unit_ids=None):
+    """The numbers both the dashboard and the briefing print for `on`."""
+    compliance = compliance_view(campaign, on)
+    work = work_stats(campaign, on, unit_ids)
+    s = compliance.summary
+    return compliance, work, {
+        "on": on.isoformat(),
+        "days_left": (campaign.evaluation_date - on).days if campaign.evaluation_date else None,
+        "veto_failed": [r.indicator.code for r in s.veto_failed],
+        "basic": [s.basic_met, s.basic_total],
+        "improvement": [s.improvement_met, s.improvement_total],
+        "not_met": [r.indicator.code for r in compliance.not_met],
+        "work": work.as_dict(),
+    }
+
+
+def summary_paragraph(campaign, figures, compliance, work):
+    s = compliance.summary
+    parts = []
+    if figures["days_left"] is not None:
+        parts.append(_("距实地考评还有%(n)s天。") % {"n": figures["days_left"]})
+    if s.veto_failed:
+        names = "、".join(r.indicator.name for r in s.veto_failed)
+        parts.append(_("否决项%(names)s未达标，须作为头号任务攻坚。") % {"names": names})
+    else:
+        parts.append(_("否决项全部达标。"))
+    parts.append(
+        _("基本项达标%(bm)s/%(bt)s项，提升项达标%(im)s/%(it)s项。")
+        % {"bm": s.basic_met, "bt": s.basic_total, "im": s.improvement_met, "it": s.improvement_total}
+    )
+    parts.append(
+        _("本周新发现问题%(new)s个，销号%(closed)s个；目前在办%(open)s个，其中逾期%(overdue)s个；逾期任务%(tasks)s项。")
+        % {"new": work.findings_new, "closed": work.findings_closed, "open": work.findings_open,
+           "overdue": work.findings_overdue, "tasks": work.tasks_overdue}
+    )
+    return "".join(parts) if figures else ""
+
+
+def svg_bars(rows, *, width=520, bar=16, gap=8, colors=("#d93b3b", "#c77700"), legend=()):
+    """A horizontal stacked bar chart as inline SVG (vector in the PDF, no JavaScript)."""
+    if not rows:
+        return ""
+    label_w = 130
+    top = 24 if legend else 4
+    height = top + len(rows) * (bar + gap)
+    peak = max(sum(values) for _, *values in rows) or 1
+    scale = (width - label_w - 40) / peak
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">']
+    x = label_w
+    for i, name in enumerate(legend):
+        out.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colors[i]}"/>'
+                   f'<text x="{x + 14}" y="13" font-size="10" fill="#3b4754">{escape(name)}</text>')
+        x += 14 + 12 * len(name) + 16
+    for i, (name, *values) in enumerate(rows):
+        y = top + i * (bar + gap)
+        out.append(f'<text x="{label_w - 6}" y="{y + bar - 4}" font-size="11" text-anchor="end" fill="#17202a">'
+                   f"{escape(name)}</text>")
+        x = label_w
+        for value, color in zip(values, colors):
+            w = value * scale
+            if w:
+                out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar}" fill="{color}"/>')
+            x += w
+        out.append(f'<text x="{x + 4:.1f}" y="{y + bar - 4}" font-size="11" fill="#3b4754">{sum(values)}</text>')
+    out.append("</svg>")
+    return mark_safe("".join(out))
+
+
+def svg_line(points, *, width=520, height=150, color="#208a5f"):
+    """Met indicators over the weeks, as an inline SVG polyline."""
+    if len(points) < 2:
+        return ""
+    left, right, top, bottom = 30, 10, 10, 22
+    ys = [met for _, met, _ in points]
+    totals = [total for _, _, total in points]
+    peak = max(totals + ys) or 1
+    step = (width - left - right) / (len(points) - 1)
+
+    def y_of(v):
+        return top + (height - top - bottom) * (1 - v / peak)
+
+    coords = " ".join(f"{left + i * step:.1f},{y_of(v):.1f}" for i, v in enumerate(ys))
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+           f'<line x1="{left}" y1="{y_of(peak):.1f}" x2="{width - right}" y2="{y_of(peak):.1f}" stroke="#d9dfe5"/>',
+           f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#b7c0ca"/>',
+           f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="2.5"/>']
+    for i, (d, met, _) in enumerate(points):
+        x = left + i * step
+        out.append(f'<circle cx="{x:.1f}" cy="{y_of(met):.1f}" r="2.5" fill="{color}"/>')
+        if i % 2 == 0 or i == len(points) - 1:
+            out.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="9" text-anchor="middle" fill="#6b7785">'
+                       f"{d:%m-%d}</text>")
+    out.append(f'<text x="{left - 4}" y="{y_of(peak) + 4:.1f}" font-size="9" text-anchor="end" fill="#6b7785">{peak}</text>')
+    out.append("</svg>")
+    return mark_safe("".join(out))
+
+
+def briefing_context(campaign, on, *, number):
+    compliance, work, figures = headline_figures(campaign, on)
+    week_start, week_end = week_bounds(on)
+    entries = list(
+        RankingEntry.objects.filter(campaign=campaign, period_start__lte=on)
+        .filter(period_start=RankingEntry.objects.filter(campaign=campaign, period_start__lte=on)
+                .order_by("-period_start").values("period_start")[:1])
+        .select_related("unit")
+        .order_by("rank")
+    )
+    red = [e for e in entries if e.flag == "red"]
+    black = [e for e in entries if e.flag == "black"]
+    figures["red"] = [e.unit.name for e in red]
+    figures["black"] = [e.unit.name for e in black]
+    return {
+        "campaign": campaign,
+        "number": number,
+        "on": on,
+        "week_start": week_start,
+        "week_end": week_end,
+        "figures": figures,
+        "c": compliance,
+        "work": work,
+        "params": campaign.params(),
+        "summary": summary_paragraph(campaign, figures, compliance, work),
+        "upcoming": upcoming_deadlines(campaign, on, days=7),
+        "red": red,
+        "black": black,
+        "overdue_chart": svg_bars(
+            [(name, f, t) for name, f, t in work.overdue_by_unit[:12]],
+            legend=(_("逾期问题"), _("逾期任务")),
+        ),
+        "met_chart": svg_line(compliance.met_history),
+        "format_decimal": format_decimal,
+        "days_word": ngettext("%(n)s天", "%(n)s天", figures["days_left"] or 0) % {"n": figures["days_left"]},
+    }
