@@ -9,7 +9,7 @@ from indicators import standard_excel
 from indicators.models import Threshold
 from indicators.standard_excel import standard_workbook, standard_workbook_parse
 from indicators.standards import standard_apply, standard_export_data
-from tests.indicators.conftest import db_state, edit_workbook, find_row
+from tests.indicators.conftest import edit_workbook, find_row
 
 INDICATOR_HEADERS = [
     "大类编号", "大类名称", "大项编号", "大项名称", "指标编号", "指标名称", "计量单位", "指标类型", "度量键",
@@ -94,7 +94,7 @@ class StandardWorkbookImportTests:
         assert [c.code for c in changeset.changed] == ["2.2"] and len(changeset.unchanged) == 40
         (row,) = changeset.changed[0].rows
         assert row.label == "达标阈值"
-        assert row.old == ["园林城市 ≥ 31 %（历史文化街区超过建成区 50% 时 -2） · 说明：历史文化街区超过建成区 50% 时下调 2 个百分点（S）"]
+        assert row.old == ["园林城市 ≥ 31 %（历史街区占比超 50% 时 -2） · 说明：历史文化街区超过建成区 50% 时下调 2 个百分点（S）"]
         assert row.new == [row.old[0].replace("≥ 31", "≥ 32")]
 
     def test_it_tolerates_full_width_characters_and_surrounding_spaces(self, garden):

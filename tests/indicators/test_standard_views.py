@@ -4,10 +4,12 @@ from decimal import Decimal as D
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from indicators.models import Indicator, Threshold
 from indicators.standard_excel import standard_workbook
-from organizations.models import AuditEntry
+from organizations.models import AuditEntry, Membership
+from tests.conftest import make_user
 from tests.indicators.conftest import db_state, edit_workbook, find_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,7 +74,7 @@ class StandardListViewTests:
         assert (eco.aspect_count, eco.item_count, eco.indicator_count) == (4, 18, 25)
         garden = {s.code: s for s in response.context["standards"]}["garden-city-2016"]
         assert (garden.aspect_count, garden.item_count, garden.indicator_count, garden.unverified_count) == (6, 0, 41, 28)
-        assert "国家园林城市标准" in body and "国家生态园林城市评选标准" in body
+        assert body.index("国家园林城市标准") < body.index("国家生态园林城市评选标准")  # garden first
         assert "28 项指标尚未与官方文件核对" in body
         assert "/standards/garden-city-2016/import/" not in body  # not for unit staff
 
@@ -88,7 +90,7 @@ class StandardDetailViewTests:
         assert "≥ 31 %" in body and "≥ 35 %" in body
         assert "≥ 7.5 m²/人" in body and "人均建设用地 80–100 m²/人" in body and "人均建设用地 &lt; 80 m²/人" in body
         assert "仅适用于北方采暖地区" in body
-        assert "历史文化街区超过建成区 50% 时 -2" in body
+        assert "历史街区占比超 50% 时 -2" in body
         assert "≤ 3 ℃" in body
         assert body.count('class="badge unverified"') == 28
         assert body.count('class="badge veto"') == 5
@@ -254,7 +256,7 @@ class StandardImportViewTests:
         assert garden_threshold().value == D("32")
         assert garden_threshold("eco").value == D("35")
         indicator = Indicator.objects.get(standard=garden, code="2.2")
-        entry = AuditEntry.objects.filter(object_id=str(indicator.pk), action="update").get()
+        entry = AuditEntry.objects.filter(object_id=str(indicator.pk), action="import").get()
         assert entry.user == office_admin and entry.note == "Excel 导入：garden.xlsx"
         assert [t["value"] for t in entry.changes["thresholds"][0]] == ["31", "35"]
         assert [t["value"] for t in entry.changes["thresholds"][1]] == ["32", "35"]
@@ -279,12 +281,17 @@ class StandardImportViewTests:
         assert "预览之后标准数据已被修改" in response.content.decode()
         assert db_state() == before and garden_threshold().value == D("31")
 
-    def test_it_ignores_a_token_from_another_session(self, client_for, office_admin, garden, import_dir, client):
+    def test_it_ignores_a_token_from_another_session(self, client_for, office_admin, office_unit, garden, import_dir):
+        def edit(wb):
+            find_row(wb["阈值"], 指标编号="2.2", 层级="园林城市")["阈值"].value = 32
+
+        token = self.post(client_for(office_admin), edit_workbook(standard_workbook(garden), edit)).context["token"]
+        other = Client()
+        other.force_login(make_user("office2", office_unit, Membership.Role.OFFICE))
         before = db_state()
-        response = client_for(office_admin).post("/standards/garden-city-2016/import/confirm/",
-                                                 {"token": "A" * 32}, follow=True)
+        response = other.post("/standards/garden-city-2016/import/confirm/", {"token": token}, follow=True)
         assert "导入预览已失效，请重新上传文件" in response.content.decode()
-        assert db_state() == before
+        assert db_state() == before and garden_threshold().value == D("31")
 
     @pytest.mark.parametrize("content,name,expected", [
         (lambda g: edit_workbook(standard_workbook(g),
