@@ -1,0 +1,306 @@
+"""The task table (任务分解表): who answers for what, by when.
+
+Status is derived, never stored: `Task.status(today)` from the review state, the due date
+and the progress, so "overdue" cannot go stale overnight. Querysets get the same answer
+through `TaskQuerySet.with_status(today)` (the two are tested against each other).
+"""
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Campaign, Indicator
+from organizations.models import Person, Unit
+
+DEFAULT_YELLOW_DAYS = 3
+
+
+class Review(models.TextChoices):
+    DRAFT = "draft", _("未提交")
+    SUBMITTED = "submitted", _("待审核")
+    CHANGES_REQUESTED = "changes_requested", _("退回修改")
+    ACCEPTED = "accepted", _("审核通过")
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", _("未启动")
+    IN_PROGRESS = "in_progress", _("推进中")
+    SUBMITTED = "submitted", _("待审核")
+    DONE = "done", _("已完成")
+    OVERDUE = "overdue", _("已逾期")
+
+
+# The lead unit still owes work in these review states; only they can be overdue.
+OPEN_REVIEW_STATES = (Review.DRAFT, Review.CHANGES_REQUESTED)
+
+
+class TaskQuerySet(models.QuerySet):
+    def overdue_q(self, today):
+        return Q(review_state__in=OPEN_REVIEW_STATES, due_on__lt=today)
+
+    def with_status(self, today):
+        """Annotate `status_now`, the database twin of `Task.status(today)`."""
+        return self.annotate(
+            status_now=Case(
+                When(review_state=Review.ACCEPTED, then=Value(Status.DONE)),
+                When(review_state=Review.SUBMITTED, then=Value(Status.SUBMITTED)),
+                When(due_on__lt=today, then=Value(Status.OVERDUE)),
+                When(
+                    Q(progress__gt=0) | Q(last_reported_at__isnull=False) | Q(review_state=Review.CHANGES_REQUESTED),
+                    then=Value(Status.IN_PROGRESS),
+                ),
+                default=Value(Status.NOT_STARTED),
+                output_field=models.CharField(),
+            )
+        )
+
+    def status_q(self, status, today):
+        """A filter for one derived status, equivalent to `with_status` without the annotation."""
+        open_ = Q(review_state__in=OPEN_REVIEW_STATES)
+        started = Q(progress__gt=0) | Q(last_reported_at__isnull=False) | Q(review_state=Review.CHANGES_REQUESTED)
+        return {
+            Status.DONE: Q(review_state=Review.ACCEPTED),
+            Status.SUBMITTED: Q(review_state=Review.SUBMITTED),
+            Status.OVERDUE: open_ & Q(due_on__lt=today),
+            Status.IN_PROGRESS: open_ & Q(due_on__gte=today) & started,
+            Status.NOT_STARTED: open_ & Q(due_on__gte=today) & ~started,
+        }[status]
+
+    def overdue(self, today):
+        return self.filter(self.overdue_q(today))
+
+    def visible_to(self, access):
+        """Tasks whose lead or cooperating unit is one of the user's units (all for wide roles)."""
+        if access.sees_all:
+            return self
+        ids = access.own_unit_ids
+        led = self.filter(lead_unit_id__in=ids).values("pk")
+        cooperating = self.filter(cooperating_units__in=ids).values("pk")
+        return self.filter(Q(pk__in=led) | Q(pk__in=cooperating))
+
+
+class Task(models.Model):
+    campaign = models.ForeignKey(Campaign, verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="tasks")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("指标"), null=True, blank=True, on_delete=models.PROTECT, related_name="tasks",
+        help_text=_("不填则为综合性任务（如宣传发动）"),
+    )
+    seq = models.PositiveIntegerField(_("序号"))
+    content = models.TextField(_("任务内容"))
+    requirement = models.TextField(_("标准或要求"), blank=True)
+    measures = models.TextField(_("工作措施"), blank=True)
+    lead_unit = models.ForeignKey(Unit, verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="led_tasks")
+    cooperating_units = models.ManyToManyField(
+        Unit, verbose_name=_("配合单位"), blank=True, related_name="cooperating_tasks"
+    )
+    responsible_leader = models.ForeignKey(
+        Person, verbose_name=_("责任领导"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="supervised_tasks", limit_choices_to={"is_leader": True},
+    )
+    responsible_person = models.ForeignKey(
+        Person, verbose_name=_("责任人"), null=True, blank=True, on_delete=models.PROTECT, related_name="owned_tasks"
+    )
+    starts_on = models.DateField(_("开始日期"), null=True, blank=True)
+    due_on = models.DateField(_("完成时限"))
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0, validators=[MaxValueValidator(100)])
+    review_state = models.CharField(_("审核状态"), max_length=20, choices=Review.choices, default=Review.DRAFT)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("通过时间"), null=True, blank=True)
+    last_reported_at = models.DateTimeField(_("最近报送"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("任务")
+        verbose_name_plural = _("任务")
+        ordering = ["campaign", "seq"]
+        constraints = [
+            # The import's key: re-importing updates by (campaign, 序号) and never duplicates.
+            models.UniqueConstraint(fields=["campaign", "seq"], name="uniq_task_seq_per_campaign"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="task_progress_lte_100"),
+        ]
+        indexes = [
+            # overdue_tasks / detect_overdue: open tasks by deadline within a campaign.
+            models.Index(fields=["campaign", "review_state", "due_on"], name="task_campaign_state_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.seq}. {self.content[:40]}"
+
+    def clean(self):
+        errors = {}
+        if self.starts_on and self.due_on and self.starts_on > self.due_on:
+            errors["starts_on"] = _("开始日期不能晚于完成时限")
+        if self.responsible_leader_id and not self.responsible_leader.is_leader:
+            errors["responsible_leader"] = _("责任领导须是标记为领导的人员")
+        if errors:
+            raise ValidationError(errors)
+
+    # Rules about one row: no queries below.
+
+    @property
+    def is_open(self):
+        return self.review_state in OPEN_REVIEW_STATES
+
+    def is_overdue(self, today):
+        return self.is_open and self.due_on < today
+
+    def days_overdue(self, today):
+        return max((today - self.due_on).days, 0) if self.is_open else 0
+
+    def days_left(self, today):
+        return (self.due_on - today).days
+
+    def status(self, today):
+        if self.review_state == Review.ACCEPTED:
+            return Status.DONE
+        if self.review_state == Review.SUBMITTED:
+            return Status.SUBMITTED
+        if self.due_on < today:
+            return Status.OVERDUE
+        if self.progress > 0 or self.last_reported_at is not None or self.review_state == Review.CHANGES_REQUESTED:
+            return Status.IN_PROGRESS
+        return Status.NOT_STARTED
+
+    def alert_level(self, today, yellow_days=DEFAULT_YELLOW_DAYS):
+        """blue (open, on time) / yellow (due within `yellow_days`) / red (overdue), as findings have.
+
+        None once the lead unit has handed the task in (submitted or accepted): the ball is
+        with the office, so nobody should be chased.
+        """
+        if not self.is_open:
+            return None
+        left = (self.due_on - today).days
+        if left < 0:
+            return "red"
+        if left <= yellow_days:
+            return "yellow"
+        return "blue"
+
+    @property
+    def finished_late(self):
+        if self.accepted_at is None:
+            return False
+        return timezone.localtime(self.accepted_at).date() > self.due_on
+
+    @property
+    def can_submit(self):
+        return self.is_open
+
+    @property
+    def can_review(self):
+        return self.review_state == Review.SUBMITTED
+
+
+class TaskMilestone(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
+    due_on = models.DateField(_("节点日期"))
+    text = models.CharField(_("节点内容"), max_length=200)
+    done = models.BooleanField(_("已完成"), default=False)
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("进度节点")
+        verbose_name_plural = _("进度节点")
+        ordering = ["task", "due_on", "id"]
+
+    def __str__(self):
+        return f"{self.due_on:%Y-%m-%d} {self.text}"
+
+    def is_overdue(self, today):
+        return not self.done and self.due_on < today
+
+
+class TaskUpdate(models.Model):
+    """One entry of a task's timeline: a progress report, a contribution or a review action."""
+
+    class Kind(models.TextChoices):
+        PROGRESS = "progress", _("进度报送")
+        CONTRIBUTION = "contribution", _("配合单位报送")
+        SUBMISSION = "submission", _("提交审核")
+        ACCEPTANCE = "acceptance", _("审核通过")
+        RETURN = "return", _("退回修改")
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="updates")
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    text = models.TextField(_("内容"), blank=True)
+    progress = models.PositiveSmallIntegerField(
+        _("进度（%）"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("报送人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("报送单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("任务动态")
+        verbose_name_plural = _("任务动态")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.task_id}"
+
+    @property
+    def is_contribution(self):
+        return self.kind == self.Kind.CONTRIBUTION
+
+    @property
+    def is_review(self):
+        return self.kind in (self.Kind.ACCEPTANCE, self.Kind.RETURN)
+
+
+class TaskEvidence(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="evidence")
+    update = models.ForeignKey(TaskUpdate, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(_("文件"), upload_to="tasks/evidence/%Y/%m")
+    name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return self.name
+
+
+class TaskImport(models.Model):
+    """One uploaded task table: previewed, then committed (or left)."""
+
+    class State(models.TextChoices):
+        PREVIEW = "preview", _("待确认")
+        COMMITTED = "committed", _("已导入")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="task_imports")
+    file = models.FileField(_("文件"), upload_to="tasks/imports/%Y/%m")
+    original_name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.PREVIEW)
+    summary = models.JSONField(_("摘要"), default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("任务表导入")
+        verbose_name_plural = _("任务表导入")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_state_display()})"

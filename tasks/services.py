@@ -1,0 +1,346 @@
+"""Writes to the task table. Every change leaves an audit row (who, when, old → new)."""
+import hashlib
+import io
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators.models import Campaign
+from organizations.audit import audit_record
+from organizations.models import AuditEntry
+
+from .models import Review, Task, TaskEvidence, TaskImport, TaskMilestone, TaskUpdate
+from .table import build_plan
+
+# Fields the audit trail follows on a task, with how to show each value.
+TRACKED_FIELDS = ["seq", "indicator", "content", "requirement", "measures", "lead_unit", "cooperating_units",
+                  "responsible_leader", "responsible_person", "starts_on", "due_on"]
+ATTNAMES = {"indicator": "indicator_id", "lead_unit": "lead_unit_id", "responsible_leader": "responsible_leader_id",
+            "responsible_person": "responsible_person_id"}
+
+
+class TaskStateError(Exception):
+    """The action does not fit the task's (or the import's) current state."""
+
+
+class ImportStaleError(TaskStateError):
+    pass
+
+
+def clean_text(value):
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _display(task, name):
+    if name == "cooperating_units":
+        return "、".join(u.name for u in sorted(task.cooperating_units.all(), key=lambda u: (u.sort_order, u.id)))
+    if name == "indicator":
+        return task.indicator.code if task.indicator_id else ""
+    if name in ("lead_unit", "responsible_leader", "responsible_person"):
+        obj = getattr(task, name)
+        return obj.name if obj is not None else ""
+    value = getattr(task, name)
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _snapshot(task):
+    return {name: _display(task, name) for name in TRACKED_FIELDS}
+
+
+def _changes(before, after):
+    return {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+
+
+def _attach(*, task, update, files, user):
+    for f in files or ():
+        TaskEvidence.objects.create(
+            task=task, update=update, file=f, name=f.name[:200], size=f.size or 0, uploaded_by=user
+        )
+
+
+def _locked(task):
+    return Task.objects.select_for_update().get(pk=task.pk)
+
+
+def task_create(*, campaign, user, seq, content, lead_unit, due_on, indicator=None, requirement="", measures="",
+                cooperating_units=(), responsible_leader=None, responsible_person=None, starts_on=None):
+    with transaction.atomic():
+        task = Task(
+            campaign=campaign, seq=seq, indicator=indicator, content=clean_text(content),
+            requirement=clean_text(requirement), measures=clean_text(measures), lead_unit=lead_unit,
+            responsible_leader=responsible_leader, responsible_person=responsible_person, starts_on=starts_on,
+            due_on=due_on,
+        )
+        task.full_clean()
+        task.save()
+        task.cooperating_units.set([u for u in cooperating_units if u != lead_unit])
+        after = _snapshot(task)
+        audit_record(obj=task, action=AuditEntry.Action.CREATE, user=user,
+                     changes={k: ["", v] for k, v in after.items() if v not in ("", None)})
+    return task
+
+
+def task_edit(*, task, user, **fields):
+    """The office edits any field of the table (not progress or review: those have their own actions)."""
+    unknown = set(fields) - set(TRACKED_FIELDS)
+    if unknown:
+        raise TypeError(f"task_edit() cannot change {sorted(unknown)}")
+    with transaction.atomic():
+        task = _locked(task)
+        before = _snapshot(task)
+        coop = fields.pop("cooperating_units", None)
+        for name, value in fields.items():
+            setattr(task, name, clean_text(value) if name in ("content", "requirement", "measures") else value)
+        task.full_clean()
+        task.save()
+        if coop is not None:
+            task.cooperating_units.set([u for u in coop if u != task.lead_unit])
+        changes = _changes(before, _snapshot(task))
+        if changes:
+            audit_record(obj=task, action=AuditEntry.Action.UPDATE, user=user, changes=changes)
+    return task
+
+
+def task_progress_report(*, task, user, unit, text, progress, files=()):
+    """The lead unit (or the office) reports progress: text, a new percentage, evidence."""
+    with transaction.atomic():
+        task = _locked(task)
+        if not task.is_open:
+            raise TaskStateError(_("任务已提交审核或已通过，不能再报送进度"))
+        now = timezone.now()
+        update = TaskUpdate(task=task, kind=TaskUpdate.Kind.PROGRESS, text=clean_text(text), progress=progress,
+                            author=user, unit=unit, created_at=now)
+        update.full_clean()
+        update.save()
+        _attach(task=task, update=update, files=files, user=user)
+        old = task.progress
+        task.progress = progress
+        task.last_reported_at = now
+        task.full_clean()
+        task.save(update_fields=["progress", "last_reported_at", "updated_at"])
+        changes = {"progress": [old, progress]} if old != progress else {}
+        if files:
+            changes["evidence"] = [None, [f.name for f in files]]
+        audit_record(obj=task, action=AuditEntry.Action.UPDATE, user=user, changes=changes,
+                     note=_("进度报送：%(text)s") % {"text": update.text[:150]})
+    return update
+
+
+def task_contribute(*, task, user, unit, text, files=()):
+    """A cooperating unit reports what it did; the lead's fields stay as they are."""
+    with transaction.atomic():
+        task = _locked(task)
+        if task.review_state == Review.ACCEPTED:
+            raise TaskStateError(_("任务已审核通过，不能再报送"))
+        update = TaskUpdate(task=task, kind=TaskUpdate.Kind.CONTRIBUTION, text=clean_text(text), author=user,
+                            unit=unit)
+        update.full_clean()
+        update.save()
+        _attach(task=task, update=update, files=files, user=user)
+        changes = {"contribution": [None, unit.name if unit else ""]}
+        if files:
+            changes["evidence"] = [None, [f.name for f in files]]
+        audit_record(obj=task, action=AuditEntry.Action.CREATE, user=user, changes=changes,
+                     note=_("配合单位报送：%(text)s") % {"text": update.text[:150]})
+    return update
+
+
+def _transition(task, *, user, to, kind, text, unit=None, allowed_from, error, extra=None):
+    with transaction.atomic():
+        task = _locked(task)
+        if task.review_state not in allowed_from:
+            raise TaskStateError(error)
+        old_state, old_progress = task.review_state, task.progress
+        now = timezone.now()
+        task.review_state = to
+        for name, value in (extra or {}).items():
+            setattr(task, name, value(now) if callable(value) else value)
+        task.full_clean()
+        task.save()
+        update = TaskUpdate.objects.create(task=task, kind=kind, text=clean_text(text), author=user, unit=unit,
+                                           progress=task.progress, created_at=now)
+        changes = {"review_state": [old_state, to]}
+        if task.progress != old_progress:
+            changes["progress"] = [old_progress, task.progress]
+        audit_record(obj=task, action=AuditEntry.Action.TRANSITION, user=user, changes=changes, note=update.text)
+    return task
+
+
+def task_submit(*, task, user, unit=None, note=""):
+    """The lead unit hands the task in as complete: progress becomes 100 %, the office reviews."""
+    return _transition(
+        task, user=user, to=Review.SUBMITTED, kind=TaskUpdate.Kind.SUBMISSION, text=note, unit=unit,
+        allowed_from=(Review.DRAFT, Review.CHANGES_REQUESTED), error=_("只有未提交或被退回的任务可以提交审核"),
+        extra={"progress": 100, "submitted_at": lambda now: now, "last_reported_at": lambda now: now},
+    )
+
+
+def task_accept(*, task, user, unit=None, note=""):
+    return _transition(
+        task, user=user, to=Review.ACCEPTED, kind=TaskUpdate.Kind.ACCEPTANCE, text=note, unit=unit,
+        allowed_from=(Review.SUBMITTED,), error=_("只有待审核的任务可以审核通过"),
+        extra={"accepted_at": lambda now: now},
+    )
+
+
+def task_send_back(*, task, user, reason, unit=None):
+    if not clean_text(reason):
+        raise TaskStateError(_("退回须填写理由"))
+    return _transition(
+        task, user=user, to=Review.CHANGES_REQUESTED, kind=TaskUpdate.Kind.RETURN, text=reason, unit=unit,
+        allowed_from=(Review.SUBMITTED,), error=_("只有待审核的任务可以退回"),
+    )
+
+
+def task_milestone_add(*, task, user, due_on, text):
+    with transaction.atomic():
+        milestone = TaskMilestone(task=task, due_on=due_on, text=clean_text(text))
+        milestone.full_clean()
+        milestone.save()
+        audit_record(obj=task, action=AuditEntry.Action.UPDATE, user=user,
+                     changes={"milestone": [None, str(milestone)]}, note=_("新增进度节点"))
+    return milestone
+
+
+def task_milestone_toggle(*, milestone, user):
+    with transaction.atomic():
+        milestone = TaskMilestone.objects.select_for_update().get(pk=milestone.pk)
+        milestone.done = not milestone.done
+        milestone.done_on = timezone.localdate() if milestone.done else None
+        milestone.full_clean()
+        milestone.save()
+        audit_record(obj=milestone.task, action=AuditEntry.Action.UPDATE, user=user,
+                     changes={"milestone_done": [not milestone.done, milestone.done]}, note=str(milestone))
+    return milestone
+
+
+# The whole table from Excel ---------------------------------------------------------
+
+
+def task_table_import_preview(*, campaign, upload, user):
+    """Read an uploaded table and keep it with its preview. Raises table.TableError; writes
+    nothing (not even the file) when any cell is wrong."""
+    data = upload.read()
+    name = (getattr(upload, "name", "") or "task-table.xlsx")[:200]
+    plan = build_plan(campaign, io.BytesIO(data), name)
+    digest = hashlib.sha256(data).hexdigest()
+    task_import = TaskImport(campaign=campaign, original_name=name, sha256=digest, summary=plan.summary(),
+                             uploaded_by=user if user and user.is_authenticated else None)
+    task_import.file.save(f"{digest[:16]}.xlsx", ContentFile(data), save=False)
+    task_import.full_clean()
+    task_import.save()
+    return task_import
+
+
+def _plan_for(task_import):
+    with task_import.file.open("rb") as f:
+        data = f.read()
+    return build_plan(task_import.campaign, io.BytesIO(data), task_import.original_name)
+
+
+def task_table_import_refresh(*, task_import):
+    """Recompute a preview against the database as it is now (after someone else changed it)."""
+    plan = _plan_for(task_import)
+    task_import.summary = plan.summary()
+    task_import.save(update_fields=["summary"])
+    return task_import
+
+
+def _chunks(items, size=500):
+    items = list(items)
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def task_table_import_commit(*, task_import, user):
+    """Write a previewed table, all or nothing. Raises ImportStaleError when the table in the
+    database changed since the preview (the office must look again), TaskStateError when
+    the import was already committed, table.TableError when the file no longer reads."""
+    with transaction.atomic():
+        ti = TaskImport.objects.select_for_update().select_related("campaign").get(pk=task_import.pk)
+        if ti.state != TaskImport.State.PREVIEW:
+            raise TaskStateError(_("该文件已经导入，不能重复确认"))
+        # One import per campaign at a time (PostgreSQL row lock; SQLite serialises writers anyway).
+        list(Campaign.objects.select_for_update().filter(pk=ti.campaign_id).values_list("pk", flat=True))
+        plan = _plan_for(ti)
+        if plan.fingerprint() != ti.summary.get("fingerprint"):
+            raise ImportStaleError(_("预览之后任务表已有变化，请重新核对预览后再确认"))
+        counts = _apply_plan(plan, ti, user)
+        ti.state = TaskImport.State.COMMITTED
+        ti.committed_at = timezone.now()
+        ti.summary = {**ti.summary, "committed": counts}
+        ti.save(update_fields=["state", "committed_at", "summary"])
+        audit_record(obj=ti, action=AuditEntry.Action.IMPORT, user=user,
+                     changes={"tasks": [None, counts]}, note=ti.original_name)
+    return counts
+
+
+def _apply_plan(plan, ti, user):
+    """Bulk writes with a bounded number of queries: lookups were prefetched by the plan,
+    foreign keys were resolved from them, so per-row full_clean() skips relation checks."""
+    campaign, now = ti.campaign, timezone.now()
+    through = Task.cooperating_units.through
+    relation_fields = ["campaign", "indicator", "lead_unit", "responsible_leader", "responsible_person"]
+    new_rows = [r for r in plan.rows if r.action == "new"]
+    changed_rows = [r for r in plan.rows if r.action == "changed"]
+
+    new_tasks = []
+    for r in new_rows:
+        v = r.values
+        task = Task(
+            campaign=campaign, seq=r.seq, indicator_id=v.get("indicator"), content=v["content"],
+            requirement=v.get("requirement", ""), measures=v.get("measures", ""), lead_unit_id=v["lead_unit"],
+            responsible_leader_id=v.get("responsible_leader"), responsible_person_id=v.get("responsible_person"),
+            due_on=v["due_on"],
+        )
+        task.clean_fields(exclude=relation_fields)
+        new_tasks.append(task)
+    Task.objects.bulk_create(new_tasks, batch_size=500)
+
+    existing = Task.objects.in_bulk([r.task_id for r in changed_rows])
+    updated, update_fields, coop_reset = [], {"updated_at"}, []
+    for r in changed_rows:
+        task = existing[r.task_id]
+        for name in r.changes:
+            if name == "cooperating_units":
+                coop_reset.append(task.id)
+                continue
+            attname = ATTNAMES.get(name, name)
+            setattr(task, attname, r.values[name])
+            update_fields.add(attname)
+        task.updated_at = now
+        task.clean_fields(exclude=relation_fields)
+        updated.append(task)
+    if updated:
+        Task.objects.bulk_update(updated, sorted(update_fields), batch_size=500)
+
+    for ids in _chunks(coop_reset):
+        through.objects.filter(task_id__in=ids).delete()
+    links = [through(task_id=t.id, unit_id=u) for t, r in zip(new_tasks, new_rows)
+             for u in sorted(r.values.get("cooperating_units", ()))]
+    links += [through(task_id=r.task_id, unit_id=u) for r in changed_rows if "cooperating_units" in r.changes
+              for u in sorted(r.values["cooperating_units"])]
+    through.objects.bulk_create(links, batch_size=1000)
+
+    content_type = ContentType.objects.get_for_model(Task)
+    acting = user if user is not None and user.is_authenticated else None
+    note = _("导入「%(file)s」第 %(row)s 行")
+    entries = [
+        AuditEntry(user=acting, action=AuditEntry.Action.IMPORT, content_type=content_type, object_id=str(t.pk),
+                   object_repr=str(t)[:200], note=note % {"file": ti.original_name, "row": r.row},
+                   changes={k: ["", v] for k, v in r.display.items() if v not in ("", None)})
+        for t, r in zip(new_tasks, new_rows)
+    ]
+    entries += [
+        AuditEntry(user=acting, action=AuditEntry.Action.IMPORT, content_type=content_type,
+                   object_id=str(r.task_id), object_repr=str(existing[r.task_id])[:200],
+                   note=note % {"file": ti.original_name, "row": r.row}, changes=r.changes)
+        for r in changed_rows
+    ]
+    AuditEntry.objects.bulk_create(entries, batch_size=500)
+    return plan.counts()
