@@ -46,6 +46,17 @@ class Access:
         roots = set(self.user.memberships.values_list("unit_id", flat=True))
         return frozenset(descendant_ids(roots))
 
+    @cached_property
+    def staff_unit_ids(self):
+        """Units the user works in as unit staff (with their descendants): the units whose
+        work the user may change. A leader's or inspector's membership does not count."""
+        if not self.user.is_authenticated:
+            return frozenset()
+        roots = set(
+            self.user.memberships.filter(role=Membership.Role.UNIT_STAFF).values_list("unit_id", flat=True)
+        )
+        return frozenset(descendant_ids(roots)) if roots else frozenset()
+
     def unit_ids(self):
         """None means every unit."""
         return None if self.sees_all else self.own_unit_ids

@@ -39,6 +39,24 @@ def audit_record(*, obj, action, user=None, changes=None, note=""):
     )
 
 
+def audit_record_many(*, objs, action, user=None, changes_for=None, note=""):
+    """One audit row per object in a single bulk insert (imports of thousands of rows)."""
+    objs = list(objs)
+    if not objs:
+        return []
+    content_type = ContentType.objects.get_for_model(objs[0], for_concrete_model=False)
+    user = user if user is not None and user.is_authenticated else None
+    rows = [
+        AuditEntry(
+            user=user, action=action, content_type=content_type, object_id=str(obj.pk), object_repr=str(obj)[:200],
+            changes={k: [_plain(v[0]), _plain(v[1])] for k, v in ((changes_for(obj) if changes_for else {}) or {}).items()},
+            note=note,
+        )
+        for obj in objs
+    ]
+    return AuditEntry.objects.bulk_create(rows, batch_size=500)
+
+
 def audit_for(obj):
     return AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=str(obj.pk)

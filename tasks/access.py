@@ -7,27 +7,16 @@ forbidden action are 403.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from organizations.access import descendant_ids, get_access
-from organizations.models import Membership
+from organizations.access import get_access
 
 from .models import Task
 
 
 def staff_unit_ids(access):
-    """Units the user works in as unit staff (with the streets below them).
+    """Units the user works in as unit staff: a leader's city membership does not make them
+    the lead unit of every task."""
+    return access.staff_unit_ids
 
-    Not `access.own_unit_ids`: that counts every membership, and a leader's membership of
-    the city would make them "lead unit" of every task.
-    """
-    cached = getattr(access, "_task_staff_unit_ids", None)
-    if cached is None:
-        roots = set()
-        if access.user.is_authenticated:
-            roots = set(access.user.memberships.filter(role=Membership.Role.UNIT_STAFF).values_list("unit_id",
-                                                                                                  flat=True))
-        cached = frozenset(descendant_ids(roots)) if roots else frozenset()
-        access._task_staff_unit_ids = cached
-    return cached
 
 OFFICE, LEAD, COOPERATING, READER = "office", "lead", "cooperating", "reader"
 

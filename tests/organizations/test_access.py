@@ -42,3 +42,16 @@ class UnitListAccessTests:
     def test_the_office_lists_every_unit(self, client_for, office_admin, unit_a, unit_b):
         body = client_for(office_admin).get("/units/").content.decode()
         assert "市住建局" in body and "市城管执法局" in body
+
+
+class StaffUnitIdsTests:
+    def test_only_unit_staff_memberships_count_with_their_streets(self, leader, lead_staff, unit_a, districts):
+        from organizations.access import Access
+        from organizations.models import Membership, Unit
+        from tests.conftest import make_user
+
+        street = Unit.objects.create(name="东湖街道", kind=Unit.Kind.STREET, parent=districts[0])
+        district_staff = make_user("cd", districts[0], Membership.Role.UNIT_STAFF)
+        assert Access(leader).staff_unit_ids == frozenset()  # a leader's city membership changes nothing
+        assert Access(lead_staff).staff_unit_ids == {unit_a.id}
+        assert Access(district_staff).staff_unit_ids == {districts[0].id, street.id}
