@@ -1,10 +1,7 @@
 """The content of the dashboard's figures and of the weekly briefing, from one function."""
-from datetime import timedelta
-
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from indicators.models import format_decimal
 
@@ -98,7 +95,7 @@ def svg_line(points, *, width=520, height=150, color="#208a5f"):
            f'<line x1="{left}" y1="{y_of(peak):.1f}" x2="{width - right}" y2="{y_of(peak):.1f}" stroke="#d9dfe5"/>',
            f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#b7c0ca"/>',
            f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="2.5"/>']
-    for i, (d, met, _) in enumerate(points):
+    for i, (d, met, _total) in enumerate(points):
         x = left + i * step
         out.append(f'<circle cx="{x:.1f}" cy="{y_of(met):.1f}" r="2.5" fill="{color}"/>')
         if i % 2 == 0 or i == len(points) - 1:
@@ -143,5 +140,4 @@ def briefing_context(campaign, on, *, number):
         ),
         "met_chart": svg_line(compliance.met_history),
         "format_decimal": format_decimal,
-        "days_word": ngettext("%(n)s天", "%(n)s天", figures["days_left"] or 0) % {"n": figures["days_left"]},
     }

@@ -199,8 +199,6 @@ def work_stats(campaign, on, unit_ids=None):
 
 def upcoming_deadlines(campaign, on, days=7, unit_ids=None):
     """Findings and tasks due in the `days` after `on` and still open then: next week's list."""
-    from django.db.models import Q
-
     end = day_end(on)
     horizon = on + timedelta(days=days)
     findings = (

@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from indicators.calendar import AlertPolicy
 from indicators.models import Campaign, Indicator
 from organizations.models import Person, Unit
 
@@ -110,6 +112,10 @@ class Task(models.Model):
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("通过时间"), null=True, blank=True)
     last_reported_at = models.DateTimeField(_("最近报送"), null=True, blank=True)
+    # Written only by the alert jobs (notifications.services.alert_refresh): the last level
+    # alerted and the first day it may rise, so the job selects "due by now" and catches up.
+    alert_level = models.CharField(_("预警等级"), max_length=10, null=True, blank=True)
+    next_alert_at = models.DateField(_("下次预警日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -167,20 +173,45 @@ class Task(models.Model):
             return Status.IN_PROGRESS
         return Status.NOT_STARTED
 
-    def alert_level(self, today, yellow_days=DEFAULT_YELLOW_DAYS):
-        """blue (open, on time) / yellow (due within `yellow_days`) / red (overdue), as findings have.
+    def alert_level_on(self, today, policy=None):
+        """blue (open, on time) / yellow (due within the policy's days) / red (overdue) /
+        escalated (overdue past the escalation days), as findings have.
 
         None once the lead unit has handed the task in (submitted or accepted): the ball is
         with the office, so nobody should be chased.
         """
         if not self.is_open:
             return None
-        left = (self.due_on - today).days
-        if left < 0:
-            return "red"
-        if left <= yellow_days:
-            return "yellow"
-        return "blue"
+        return (policy or AlertPolicy(DEFAULT_YELLOW_DAYS)).level_on(self.due_on, today)
+
+    # The contract of notifications.registry: the alert jobs call these.
+
+    @classmethod
+    def alert_candidates(cls, today):
+        return (
+            cls.objects.filter(review_state__in=OPEN_REVIEW_STATES)
+            .filter(Q(next_alert_at__lte=today) | Q(alert_level__isnull=True))
+            .select_related("campaign", "lead_unit", "responsible_person", "responsible_leader")
+        )
+
+    def alert_deadline(self):
+        return self.due_on if self.is_open else None
+
+    def alert_campaign(self):
+        return self.campaign
+
+    def alert_unit(self):
+        return self.lead_unit
+
+    def alert_people(self):
+        leaders = [self.responsible_leader, self.lead_unit.responsible_leader]
+        return self.responsible_person, [p for p in leaders if p is not None]
+
+    def alert_title(self):
+        return str(_("任务 %(seq)s：%(text)s")) % {"seq": self.seq, "text": self.content[:60]}
+
+    def get_absolute_url(self):
+        return reverse("task_detail", args=[self.pk])
 
     @property
     def finished_late(self):

@@ -19,7 +19,7 @@ from .access import (COOPERATING, LEAD, OFFICE, acting_unit, get_task_for_user, 
                      task_role)
 from .forms import (AcceptForm, ContributionForm, MilestoneForm, ProgressForm, SendBackForm, SubmitForm, TaskForm,
                     UploadForm)
-from .models import DEFAULT_YELLOW_DAYS, Status, Task, TaskEvidence, TaskImport, TaskMilestone
+from .models import Status, Task, TaskEvidence, TaskImport, TaskMilestone
 from .services import (ImportStaleError, TaskStateError, task_accept, task_contribute, task_create, task_edit,
                        task_milestone_add, task_milestone_toggle, task_progress_report, task_send_back, task_submit,
                        task_table_import_commit, task_table_import_preview, task_table_import_refresh)
@@ -94,7 +94,7 @@ def _detail(request, task, *, status=200, error=None, **forms):
         "can_edit": role == OFFICE,
         "can_plan": role in (LEAD, OFFICE),
         "today": today,
-        "alert_level": task.alert_level(today, DEFAULT_YELLOW_DAYS),
+        "alert_level": task.alert_level_on(today, task.campaign.alert_policy()),
         "days_left": task.days_left(today),
         "days_overdue": task.days_overdue(today),
         "milestones": list(task.milestones.all()),

@@ -3,6 +3,8 @@ from datetime import date, datetime, timedelta, timezone as dt_timezone
 
 import pytest
 
+from indicators.calendar import AlertPolicy
+
 from tasks.models import Review, Status, Task
 
 TODAY = date(2024, 8, 20)
@@ -38,18 +40,19 @@ class TaskStatusTests:
         assert t(delta, review).is_overdue(TODAY) is expected
 
     @pytest.mark.parametrize("delta, expected", [
-        (10, "blue"), (4, "blue"), (3, "yellow"), (1, "yellow"), (0, "yellow"), (-1, "red"), (-30, "red"),
+        (10, "blue"), (4, "blue"), (3, "yellow"), (1, "yellow"), (0, "yellow"), (-1, "red"), (-3, "red"),
+        (-4, "escalated"), (-30, "escalated"),
     ])
-    def test_its_alert_level_goes_blue_yellow_red_as_the_deadline_nears_and_passes(self, delta, expected):
-        assert t(delta).alert_level(TODAY, yellow_days=3) == expected
+    def test_its_alert_level_goes_blue_yellow_red_escalated_as_the_deadline_nears_and_passes(self, delta, expected):
+        assert t(delta).alert_level_on(TODAY, AlertPolicy(yellow_days=3, escalation_days=3)) == expected
 
     def test_its_yellow_window_is_configurable(self):
-        assert t(5).alert_level(TODAY, yellow_days=5) == "yellow"
-        assert t(5).alert_level(TODAY, yellow_days=4) == "blue"
+        assert t(5).alert_level_on(TODAY, AlertPolicy(yellow_days=5)) == "yellow"
+        assert t(5).alert_level_on(TODAY, AlertPolicy(yellow_days=4)) == "blue"
 
     @pytest.mark.parametrize("review", [Review.SUBMITTED, Review.ACCEPTED])
     def test_it_has_no_alert_level_once_handed_in(self, review):
-        assert t(-5, review).alert_level(TODAY) is None
+        assert t(-5, review).alert_level_on(TODAY) is None
 
     def test_it_counts_days_overdue_and_days_left(self):
         assert t(-4).days_overdue(TODAY) == 4

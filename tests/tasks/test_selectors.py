@@ -55,7 +55,7 @@ class OverdueTasksTests:
         with time_machine.travel(date(2024, 8, 21), tick=False):
             body = client_for(office_admin).get("/tasks/").content.decode()
             assert 'data-status="overdue"' in body and "逾期 1 天" in body
-            assert task.alert_level(timezone.localdate()) == "red"
+            assert task.alert_level_on(timezone.localdate()) == "red"
 
 
 def test_lead_units_by_indicator(campaign, unit_a, unit_b, standard):
