@@ -65,6 +65,11 @@ app.conf.beat_schedule = {
         "task": "reports.jobs.build_all_weekly_briefings",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
+    # Compliance recomputes requested while the broker was unreachable (the outbox).
+    "drain-recompute-requests": {
+        "task": "indicators.jobs.drain_recompute_requests",
+        "schedule": timedelta(minutes=5),
+    },
     # Nightly: write one compliance snapshot per campaign, indicator and scope for today.
     "recompute-compliance-nightly": {
         "task": "indicators.jobs.recompute_all_compliance",

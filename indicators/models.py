@@ -4,6 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Unit
@@ -441,3 +442,22 @@ class ComplianceSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.campaign_id}/{self.indicator_id}/{self.scope_id}@{self.date}: {self.status}"
+
+
+class RecomputeRequest(models.Model):
+    """An outbox row: "this campaign's compliance must be recomputed". Written in the same
+    transaction as the change that caused it, so a broker outage loses nothing: the queued
+    job marks it done, and a scheduled drain picks up whatever the broker never delivered."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recompute_requests")
+    reason = models.CharField(max_length=200, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now, db_index=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("重算请求")
+        verbose_name_plural = _("重算请求")
+        indexes = [models.Index(fields=["done_at", "campaign"])]
+
+    def __str__(self):
+        return f"{self.campaign_id} {self.reason} {self.requested_at:%Y-%m-%d %H:%M}"

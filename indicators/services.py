@@ -7,7 +7,7 @@ from django.utils import timezone
 from organizations.audit import audit_record
 from organizations.models import AuditEntry
 
-from .models import ComplianceSnapshot, IndicatorValue
+from .models import ComplianceSnapshot, IndicatorValue, RecomputeRequest
 from .selectors import campaign_compliance
 
 
@@ -63,3 +63,35 @@ def compliance_snapshot_write(*, campaign, on=None):
                 )
                 written += 1
     return written
+
+
+def compliance_recompute_request(*, campaign, reason=""):
+    """Record that `campaign` needs recomputing and queue the job once the transaction commits.
+
+    If the broker is down the request row stays pending and `drain_recompute_requests`
+    (scheduled) or the nightly run completes it: confirmed work is never lost."""
+    from .jobs import queue_recompute
+
+    request = RecomputeRequest.objects.create(campaign=campaign, reason=reason[:200])
+    transaction.on_commit(lambda: queue_recompute(campaign.pk))
+    return request
+
+
+def compliance_recompute(*, campaign, on=None):
+    """Write today's snapshots and mark the requests made before we started as done."""
+    started = timezone.now()
+    written = compliance_snapshot_write(campaign=campaign, on=on)
+    RecomputeRequest.objects.filter(campaign=campaign, done_at__isnull=True, requested_at__lte=started).update(
+        done_at=timezone.now()
+    )
+    return written
+
+
+def campaigns_using_measure(*, measure, scope):
+    """Active campaigns of the scope's city whose standards use the measure."""
+    from .models import Campaign
+
+    city_id = scope.id if scope.parent_id is None or scope.kind == "city" else scope.parent_id
+    return Campaign.objects.filter(
+        is_active=True, city_id=city_id, standards__indicators__measure=measure
+    ).distinct()

@@ -15,7 +15,7 @@ from organizations.models import Unit
 
 from .models import Campaign, ComplianceSnapshot, Indicator, IndicatorValue, StandardNode
 from .selectors import campaign_compliance, campaign_districts, current_campaign, readiness
-from .services import indicator_value_record
+from .services import campaigns_using_measure, compliance_recompute_request, indicator_value_record
 
 STATUS_ORDER = {"not_met": 0, "no_data": 1, "met": 2, "not_applicable": 3}
 
@@ -122,11 +122,13 @@ def campaign_indicator(request, pk, indicator_pk):
             raise PermissionDenied
         if form.is_valid():
             with transaction.atomic():
-                indicator_value_record(
+                value = indicator_value_record(
                     measure=indicator.measure, scope=form.cleaned_data["scope"], as_of=form.cleaned_data["as_of"],
                     value=form.cleaned_data["value"], user=request.user, note=form.cleaned_data["note"],
                     provenance={"entered_in": "browser", "indicator": indicator.code, "standard": indicator.standard.code},
                 )
+                for affected in campaigns_using_measure(measure=value.measure, scope=value.scope):
+                    compliance_recompute_request(campaign=affected, reason=f"value {value.pk}")
             messages.success(request, _("数值已记录，达标情况已更新。"))
             return redirect("campaign_indicator", pk=campaign.pk, indicator_pk=indicator.pk)
 

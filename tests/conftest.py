@@ -3,12 +3,26 @@
 Unit A is the lead unit (市住建局), unit B a cooperating unit (市城管执法局), unit C an
 outsider's unit that "should see nothing of unit A".
 """
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
 
 from organizations.models import Membership, Person, Unit
 
 PASSWORD = "pw-for-tests-1"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _broker_for_tests():
+    """Jobs queued by code under test go to an in-memory broker unless a real one is
+    configured (CI sets CELERY_BROKER_URL to Redis): never into a developer's var/broker."""
+    from config.celery import app
+
+    if not os.environ.get("CELERY_BROKER_URL"):
+        app.conf.broker_url = "memory://"
+        app.conf.broker_transport_options = {}
+    yield
 
 
 @pytest.fixture
