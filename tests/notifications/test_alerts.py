@@ -1,0 +1,175 @@
+"""Deadline alerts with time travelled: each level once, across repeats, concurrency and downtime."""
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+
+from notifications.models import AlertEvent, DeliveryAttempt, Notification
+from notifications.services import alerts_detect, alerts_send
+from tests.notifications.conftest import MON
+
+D = timedelta
+
+
+def travel(day):
+    return time_machine.travel(f"{day.isoformat()} 09:00 +0800", tick=False)
+
+
+def levels(obj):
+    return sorted(AlertEvent.objects.filter(object_id=obj.pk).values_list("level", flat=True))
+
+
+class DetectTests:
+    def test_a_task_goes_yellow_red_and_escalated_each_exactly_once(self, task):
+        with travel(MON - D(4)):
+            assert alerts_detect() == []
+            task.refresh_from_db()
+            assert (task.alert_level, task.next_alert_at) == ("blue", MON - D(3))
+        with travel(MON - D(3)):
+            assert [e.level for e in alerts_detect()] == ["yellow"]
+            assert alerts_detect() == []  # a rerun the same day raises nothing
+        with travel(MON):
+            assert alerts_detect() == []  # still yellow on the deadline day
+        with travel(MON + D(1)):
+            assert [e.level for e in alerts_detect()] == ["red"]
+        with travel(MON + D(3)):
+            assert alerts_detect() == []
+        with travel(MON + D(4)):
+            assert [e.level for e in alerts_detect()] == ["escalated"]
+            task.refresh_from_db()
+            assert task.next_alert_at is None
+        with travel(MON + D(30)):
+            assert alerts_detect() == []
+        assert levels(task) == ["escalated", "red", "yellow"]
+
+    def test_a_week_of_downtime_then_one_run_catches_every_level_up_once(self, task):
+        with travel(MON - D(10)):
+            alerts_detect()
+        with travel(MON + D(6)):  # nothing ran for sixteen days
+            assert sorted(e.level for e in alerts_detect()) == ["escalated", "red", "yellow"]
+            assert alerts_detect() == []
+        assert AlertEvent.objects.count() == 3
+
+    def test_a_handed_in_task_is_not_chased(self, task):
+        task.review_state = "submitted"
+        task.save()
+        with travel(MON + D(10)):
+            assert alerts_detect() == []
+        assert not AlertEvent.objects.exists()
+
+    def test_working_days_move_the_yellow_and_escalation_days(self, task, campaign):
+        campaign.working_days = True
+        campaign.save()
+        with travel(MON - D(4)):  # Thursday: within three working days (Thu, Fri, Mon)
+            assert [e.level for e in alerts_detect()] == ["yellow"]
+
+
+@pytest.mark.django_db(transaction=True)
+class ConcurrentDetectTests:
+    def test_two_runs_at_once_raise_each_alert_once(self, task):
+        errors = []
+
+        def run():
+            try:
+                with travel(MON + D(6)):
+                    alerts_detect()
+            except Exception as exc:  # pragma: no cover - surfaced by the assert below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert sorted(AlertEvent.objects.values_list("level", flat=True)) == ["escalated", "red", "yellow"]
+
+
+class SendTests:
+    def test_it_tells_the_responsible_person_and_unit_staff_and_on_escalation_the_leader_and_office(
+        self, task, lead_staff, coop_staff, office_admin, city_leader
+    ):
+        lead_staff.email = "lead@example.gov.cn"
+        lead_staff.save()
+        with travel(MON + D(1)):
+            alerts_detect()
+            assert alerts_send() == 2  # yellow and red
+        red_users = set(Notification.objects.filter(alert__level="red").values_list("user__username", flat=True))
+        assert red_users == {"lead"}
+        with travel(MON + D(4)):
+            alerts_detect()
+            alerts_send()
+        escalated = set(Notification.objects.filter(alert__level="escalated").values_list("user__username", flat=True))
+        assert escalated == {"lead", "vice_mayor", "office"}
+        assert "coop" not in set(Notification.objects.values_list("user__username", flat=True))
+        assert len(mail.outbox) == 3 and all(m.to == ["lead@example.gov.cn"] for m in mail.outbox)
+
+    def test_a_second_send_delivers_nothing_again(self, task, lead_staff):
+        with travel(MON + D(1)):
+            alerts_detect()
+            alerts_send()
+            assert alerts_send() == 0
+        assert Notification.objects.count() == 2
+
+    def test_a_failed_email_is_recorded_retried_with_backoff_and_does_not_block_others(
+        self, task, lead_staff, settings, campaign, unit_b, coop_staff
+    ):
+        from tasks.models import Task
+
+        settings.EMAIL_BACKEND = "tests.notifications.backends.FailForBadAddress"
+        lead_staff.email = "bad@example.gov.cn"
+        lead_staff.save()
+        coop_staff.email = "good@example.gov.cn"
+        coop_staff.save()
+        Task.objects.create(campaign=campaign, seq=2, content="另一项", lead_unit=unit_b, due_on=MON)
+        with travel(MON + D(1)):
+            alerts_detect()
+            assert alerts_send() == 2  # the other unit's two alerts went out
+            failing = AlertEvent.objects.filter(object_id=task.pk, processed_at__isnull=True)
+            assert failing.count() == 2
+            event = failing.first()
+            assert event.attempts == 1 and "refused" in event.last_error
+            assert DeliveryAttempt.objects.filter(alert=event, ok=False).exists()
+            assert Notification.objects.filter(alert=event, user=lead_staff).exists()  # in-app still works
+            assert alerts_send() == 0  # not due again yet: backoff
+        with travel(MON + D(2)):
+            lead_staff.email = "fixed@example.gov.cn"
+            lead_staff.save()
+            assert alerts_send() == 2
+        assert Notification.objects.filter(user=lead_staff).count() == 2  # never duplicated by the retry
+
+
+class BellTests:
+    def test_the_bell_counts_unread_and_marking_read_follows_the_link(self, client_for, task, lead_staff):
+        with travel(MON + D(1)):
+            alerts_detect()
+            alerts_send()
+        client = client_for(lead_staff)
+        body = client.get("/tasks/").content.decode()
+        assert 'class="bell-count">2<' in body
+        assert client.get("/notifications/count/").json() == {"unread": 2}
+        n = Notification.objects.filter(user=lead_staff, alert__level="red").get()
+        response = client.post(f"/notifications/{n.pk}/read/")
+        assert response.status_code == 302 and response["Location"] == f"/tasks/{task.pk}/"
+        assert client.get("/notifications/count/").json() == {"unread": 1}
+        client.post("/notifications/read-all/")
+        assert client.get("/notifications/count/").json() == {"unread": 0}
+
+    def test_nobody_reads_another_users_notification(self, client_for, task, lead_staff, outsider):
+        with travel(MON + D(1)):
+            alerts_detect()
+            alerts_send()
+        n = Notification.objects.filter(user=lead_staff).first()
+        assert client_for(outsider).post(f"/notifications/{n.pk}/read/").status_code == 404
+        n.refresh_from_db()
+        assert n.read_at is None
+
+    def test_the_list_requires_login_and_get(self, client, client_for, lead_staff, db):
+        assert client.get("/notifications/").status_code == 302
+        assert client_for(lead_staff).post("/notifications/").status_code == 405
+        assert client_for(lead_staff).get("/notifications/read-all/").status_code == 405
