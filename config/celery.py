@@ -8,6 +8,7 @@ from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -76,3 +77,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=1, minute=30),
     },
 }
+
+
+@worker_ready.connect
+def catch_up_on_start(sender, **kwargs):
+    """A worker that was down has missed schedule ticks: detect alerts and drain pending
+    recomputes right away instead of waiting for the next tick (both are idempotent)."""
+    if os.environ.get("CELERY_CATCH_UP_ON_START", "1") != "1":
+        return
+    sender.app.send_task("notifications.jobs.detect_overdue")
+    sender.app.send_task("indicators.jobs.drain_recompute_requests")

@@ -39,6 +39,7 @@ def worker():
     s = connection.settings_dict
     env = {
         **os.environ,
+        "CELERY_CATCH_UP_ON_START": "0",  # the start-up catch-up would go to the default queue
         "DATABASE_URL": f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}",
     }
     celery = os.path.join(os.path.dirname(sys.executable), "celery")
