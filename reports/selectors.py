@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from indicators.models import ComplianceSnapshot, Indicator
 from indicators.selectors import campaign_compliance, campaign_districts, readiness
 
+from tasks.selectors import lead_units_by_indicator
+
 from .forecast import forecast_outlook, linear_forecast
 
 TREND_WEEKS = 12
@@ -27,24 +29,6 @@ class ComplianceView:
     @property
     def at_risk(self):
         return [r for r in self.rows if self.forecasts.get(r.indicator.id, (None, None))[1] == "at_risk"]
-
-
-def lead_units_by_indicator(campaign):
-    """Indicator id → lead unit names from the task table (empty before it exists)."""
-    try:
-        from tasks.models import Task
-    except ImportError:  # pragma: no cover - the tasks app is always installed
-        return {}
-    result = defaultdict(list)
-    for indicator_id, name in (
-        Task.objects.filter(campaign=campaign, indicator__isnull=False)
-        .values_list("indicator_id", "lead_unit__name")
-        .order_by("lead_unit__sort_order")
-        .distinct()
-    ):
-        if name not in result[indicator_id]:
-            result[indicator_id].append(name)
-    return dict(result)
 
 
 def snapshot_series(campaign, on, weeks=TREND_WEEKS):
@@ -72,7 +56,8 @@ def compliance_view(campaign, on):
         points = [(d, v) for d, v, _ in series.get(row.indicator.id, [])]
         if row.value is not None and (not points or points[-1][0] != on):
             points.append((on, row.value))
-        f = linear_forecast(points, target_day) if target_day >= on else None
+        bounds = (0, 100) if row.indicator.unit == "%" else None
+        f = linear_forecast(points, target_day, bounds=bounds) if target_day >= on else None
         outlook = forecast_outlook(row.indicator, row.evaluation, f, params, campaign.tier)
         forecasts[row.indicator.id] = (f, outlook)
     not_met = [r for r in rows if r.status == Indicator.Status.NOT_MET]

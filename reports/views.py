@@ -1,14 +1,39 @@
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from indicators.selectors import current_campaign
 from organizations.access import get_access
 
-from .selectors import compliance_view
+from .briefing import headline_figures
+from .models import RankingEntry
+
+LEVEL_COLORS = {"escalated": "#17202a", "red": "#d93b3b", "yellow": "#e0a100", "blue": "#2468c7"}
+
+
+def findings_overview(campaign, unit_ids, today):
+    from inspections.models import Finding
+    from inspections.selectors import finding_counts
+
+    qs = Finding.objects.filter(campaign=campaign)
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=unit_ids)
+    counts = finding_counts(qs, today, campaign.alert_policy())
+    levels = [
+        {"key": key, "label": str(Finding.AlertLevel(key).label), "count": counts["level"][key], "color": color}
+        for key, color in LEVEL_COLORS.items()
+    ]
+    statuses = [(s, str(Finding.Status(s).label), counts["status"][s]) for s in Finding.Status.values]
+    return counts, levels, statuses
+
+
+def latest_ranking(campaign):
+    latest = RankingEntry.objects.filter(campaign=campaign).order_by("-period_start").values("period_start")[:1]
+    entries = list(RankingEntry.objects.filter(campaign=campaign, period_start=latest).select_related("unit")
+                   .order_by("rank"))
+    return [e for e in entries if e.flag == "red"], [e for e in entries if e.flag == "black"]
 
 
 @login_required
@@ -17,12 +42,25 @@ def dashboard(request):
     campaign = current_campaign(request)
     if campaign is None:
         return render(request, "indicators/no_campaign.html")
+    access = get_access(request)
+    unit_ids = None if access.sees_all else access.own_unit_ids
     today = timezone.localdate()
-    compliance = compliance_view(campaign, today)
-    chart = {
-        "dates": [d.isoformat() for d, _, _ in compliance.met_history],
-        "met": [met for _, met, _ in compliance.met_history],
-        "total": [total for _, _, total in compliance.met_history],
+    compliance, work, figures = headline_figures(campaign, today, unit_ids)
+    counts, levels, statuses = findings_overview(campaign, unit_ids, today)
+    red, black = latest_ranking(campaign)
+    charts = {
+        "met": {
+            "dates": [d.isoformat() for d, _, _ in compliance.met_history],
+            "met": [met for _, met, _ in compliance.met_history],
+            "total": [total for _, _, total in compliance.met_history],
+        },
+        "levels": [lv for lv in levels if lv["count"]],
+        "overdue": {
+            "units": [name for name, _, _ in work.overdue_by_unit[:10]],
+            "findings": [f for _, f, _ in work.overdue_by_unit[:10]],
+            "tasks": [t for _, _, t in work.overdue_by_unit[:10]],
+            "labels": [_("逾期问题"), _("逾期任务")],
+        },
     }
     return render(
         request,
@@ -30,10 +68,17 @@ def dashboard(request):
         {
             "campaign": campaign,
             "today": today,
-            "days_left": (campaign.evaluation_date - today).days if campaign.evaluation_date else None,
+            "days_left": figures["days_left"],
             "c": compliance,
+            "work": work,
+            "figures": figures,
+            "finding_counts": counts,
+            "levels": levels,
+            "statuses": statuses,
+            "red": red,
+            "black": black,
             "params": campaign.params(),
-            "chart_json": json.dumps(chart),
-            "scoped": not get_access(request).sees_all,
+            "charts": charts,
+            "scoped": not access.sees_all,
         },
     )

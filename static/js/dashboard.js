@@ -41,9 +41,9 @@
   var units = data("overdue-data");
   if (units && units.units.length) {
     make("chart-overdue", {
-      grid: { left: 110, right: 20, top: 10, bottom: 24 },
+      grid: { left: 8, right: 24, top: 30, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { bottom: 0, textStyle: { color: ink } },
+      legend: { top: 0, right: 0, textStyle: { color: ink } },
       xAxis: { type: "value", minInterval: 1, axisLabel: { color: ink } },
       yAxis: { type: "category", data: units.units, inverse: true, axisLabel: { color: ink } },
       series: [

@@ -55,3 +55,15 @@ class OutlookTests:
 
     def test_lower_is_better_indicators_project_the_other_way(self):
         assert self.outlook(["2.2", "2.5", "2.8"], comparator="lte", threshold="3") == "at_risk"
+
+
+class BoundsTests:
+    def test_a_percentage_is_not_projected_past_one_hundred(self):
+        f = linear_forecast(weekly("98", "99", "100"), START + timedelta(weeks=20), bounds=(0, 100))
+        assert f.projected == D("100.0000")
+
+    def test_an_equality_threshold_has_no_outlook(self):
+        ind, th = indicator("eq", "100")
+        ev = ind.evaluate(D("100"), {}, tier=Tier.GARDEN, thresholds=[th])
+        f = linear_forecast(weekly("98", "99", "100"), START + timedelta(weeks=20))
+        assert forecast_outlook(ind, ev, f, {}, Tier.GARDEN) is None
