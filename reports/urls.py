@@ -8,4 +8,5 @@ urlpatterns = [
     path("briefings/build/", views_briefings.briefing_create, name="briefing_create"),
     path("briefings/<int:pk>.pdf", views_briefings.briefing_download, name="briefing_download"),
     path("ranking/", views_briefings.ranking, name="ranking"),
+    path("self-evaluation.xlsx", views.self_evaluation_export, name="self_evaluation_export"),
 ]

@@ -1,4 +1,6 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,3 +84,24 @@ def dashboard(request):
             "scoped": not access.sees_all,
         },
     )
+
+
+@login_required
+@require_GET
+def self_evaluation_export(request):
+    from .selfeval import self_evaluation_workbook
+
+    access = get_access(request)
+    if not (access.is_office or access.is_leader):
+        raise PermissionDenied
+    campaign = current_campaign(request)
+    today = timezone.localdate()
+    response = HttpResponse(
+        self_evaluation_workbook(campaign, today),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"{campaign.name}-自评表-{today:%Y%m%d}.xlsx"
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response

@@ -1,0 +1,34 @@
+import io
+from datetime import date
+
+import time_machine
+from openpyxl import load_workbook
+
+from tests.reports.conftest import SUNDAY
+
+
+class SelfEvaluationExportTests:
+    def test_it_lists_every_indicator_with_requirement_value_status_and_lead_unit(
+        self, client_for, office_admin, campaign, unit_a
+    ):
+        from tasks.models import Task
+
+        indicator = campaign.standards.get().indicators.get(code="2.2")
+        Task.objects.create(campaign=campaign, seq=1, content="公示绿线", indicator=indicator,
+                            lead_unit=unit_a, due_on=date(2026, 7, 1))
+        with time_machine.travel(f"{SUNDAY} 10:00 +0800", tick=False):
+            response = client_for(office_admin).get("/reports/self-evaluation.xlsx")
+        assert response.status_code == 200
+        assert "attachment" in response["Content-Disposition"]
+        wb = load_workbook(io.BytesIO(response.content))
+        ws = wb["test-std"]
+        rows = {r[1]: r for r in ws.iter_rows(min_row=5, values_only=True) if r[1]}
+        assert rows["2.2"][2] == "建成区绿地率"
+        assert rows["2.2"][4] == "≥ 31 %"
+        assert rows["2.2"][5] == 30.4 and rows["2.2"][7] == "未达标" and abs(rows["2.2"][8] - 0.6) < 1e-9
+        assert rows["2.2"][12] == "市住建局"
+        assert rows["2.10"][7] == "无数据"
+        assert "自评表" in ws["A1"].value
+
+    def test_unit_staff_cannot_export_it(self, client_for, lead_staff, campaign):
+        assert client_for(lead_staff).get("/reports/self-evaluation.xlsx").status_code == 403
