@@ -232,24 +232,37 @@ class ValueTests:
         row = next(r for r in campaign_compliance(campaign) if r.indicator.code == "2.4")
         assert row.value is None  # 城南区 and 城北区 have no value yet: the minimum waits for every district
 
-    def test_confirm_queues_compliance_for_the_citys_active_campaigns_after_commit(
+    def test_confirm_requests_compliance_for_the_citys_active_campaigns_queued_after_commit(
             self, campaign, unit_a, lead_staff, monkeypatch, django_capture_on_commit_callbacks):
+        from indicators import jobs as indicator_jobs
+        from indicators.models import RecomputeRequest
+
         queued = []
-        monkeypatch.setattr(jobs, "enqueue", lambda job, *args: queued.append((job.name, args)) or True)
+        monkeypatch.setattr(indicator_jobs, "queue_recompute", queued.append)
         upload = upload_and_parse(unit_a, "parks", template_with("parks", [park()]), lead_staff)
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
             confirm(upload, lead_staff)
-        assert len(callbacks) == 1
-        assert queued == [("indicators.jobs.recompute_compliance", (campaign.pk,))]
+        request = RecomputeRequest.objects.get()  # written in the confirmation's own transaction
+        assert (request.campaign, request.done_at) == (campaign, None) and "公园名录 v1" in request.reason
+        assert queued == []  # nothing leaves before commit
+        for callback in callbacks:
+            callback()
+        assert queued == [campaign.pk]
 
     def test_a_broker_that_is_down_does_not_undo_the_confirmation(self, campaign, unit_a, lead_staff, dead_broker,
                                                                  django_capture_on_commit_callbacks, caplog):
+        from indicators.jobs import drain_recompute_requests
+        from indicators.models import RecomputeRequest
+
         upload = upload_and_parse(unit_a, "parks", template_with("parks", [park()]), lead_staff)
         with django_capture_on_commit_callbacks(execute=True):
             outcome = confirm(upload, lead_staff)
         assert LedgerVersion.objects.get().pk == outcome.version.pk
         assert IndicatorValue.objects.filter(measure__key="comprehensive_parks_per_10k").get().value == D("0.0500")
-        assert "could not queue indicators.jobs.recompute_compliance" in caplog.text
+        assert "broker unavailable" in caplog.text
+        assert RecomputeRequest.objects.filter(done_at__isnull=True).count() == 1  # left for the drain
+        assert drain_recompute_requests() == 1
+        assert not RecomputeRequest.objects.filter(done_at__isnull=True).exists()
 
     def test_the_same_row_in_two_units_ledgers_counts_once(self, campaign, city, unit_a, unit_b, lead_staff,
                                                           coop_staff):

@@ -1,0 +1,187 @@
+"""Ledgers (台账): a unit's spreadsheet of one type, uploaded, previewed and confirmed as versions.
+
+Ledger (unit × type) is the row confirmations lock on; every confirmed upload becomes a
+LedgerVersion that is kept for good (file, checksum, who, when) with its rows. Exactly one
+version per ledger is current — a partial unique constraint guarantees it.
+"""
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import Unit
+
+from .schemas import LEDGER_TYPE_CHOICES, LEDGER_TYPES
+
+
+def ledger_file_path(instance, filename):
+    # Stored under a random name (the original one travels in original_name): no user text in paths.
+    suffix = PurePath(filename).suffix.lower()[:10] or ".xlsx"
+    return f"ledgers/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Ledger(models.Model):
+    unit = models.ForeignKey(Unit, verbose_name=_("填报单位"), on_delete=models.PROTECT, related_name="ledgers")
+    city = models.ForeignKey(Unit, verbose_name=_("城市"), on_delete=models.PROTECT, related_name="+")
+    ledger_type = models.CharField(_("台账类型"), max_length=30, choices=LEDGER_TYPE_CHOICES)
+    created_at = models.DateTimeField(_("建立时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("台账")
+        verbose_name_plural = _("台账")
+        ordering = ["unit__sort_order", "unit_id", "ledger_type"]
+        constraints = [models.UniqueConstraint(fields=["unit", "ledger_type"], name="uniq_ledger_per_unit_type")]
+
+    def __str__(self):
+        return f"{self.unit} · {self.get_ledger_type_display()}"
+
+    @property
+    def schema(self):
+        return LEDGER_TYPES[self.ledger_type]
+
+
+class LedgerUpload(models.Model):
+    class Status(models.TextChoices):
+        PARSING = "parsing", _("解析中")
+        READY = "ready", _("待确认")
+        FAILED = "failed", _("无法读取")
+        CONFIRMED = "confirmed", _("已确认")
+        CANCELLED = "cancelled", _("已取消")
+
+    ledger = models.ForeignKey(Ledger, verbose_name=_("台账"), on_delete=models.CASCADE, related_name="uploads")
+    campaign = models.ForeignKey(
+        "indicators.Campaign", verbose_name=_("创建活动"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file = models.FileField(_("文件"), upload_to=ledger_file_path, max_length=200)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
+    checksum = models.CharField(_("SHA-256"), max_length=64)
+    sheet_requested = models.CharField(_("指定工作表"), max_length=100, blank=True)
+    sheet = models.CharField(_("工作表"), max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PARSING)
+    rows_read = models.PositiveIntegerField(_("已读行数"), default=0)
+    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
+    parse_started_at = models.DateTimeField(_("开始解析"), null=True, blank=True)
+    parsed_at = models.DateTimeField(_("解析完成"), null=True, blank=True)
+    # Parsed rows, errors, notes and the comparison with base_version (see validation.Outcome).
+    result = models.JSONField(_("解析结果"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("有效行数"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    error_row_count = models.PositiveIntegerField(_("有错误的行数"), default=0)
+    added = models.PositiveIntegerField(_("新增"), default=0)
+    changed = models.PositiveIntegerField(_("修改"), default=0)
+    removed = models.PositiveIntegerField(_("删除"), default=0)
+    unchanged = models.PositiveIntegerField(_("未变"), default=0)
+    base_version = models.ForeignKey(
+        "LedgerVersion", verbose_name=_("比对的版本"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    valid_rows_only = models.BooleanField(_("仅导入有效行"), default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("确认/取消人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("确认/取消时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("台账上传")
+        verbose_name_plural = _("台账上传")
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["ledger", "status"])]
+
+    def __str__(self):
+        return f"{self.ledger} · {self.original_name}"
+
+    @property
+    def is_parsing(self):
+        return self.status == self.Status.PARSING
+
+    @property
+    def is_ready(self):
+        return self.status == self.Status.READY
+
+    @property
+    def is_open(self):
+        return self.status in (self.Status.PARSING, self.Status.READY)
+
+    @property
+    def has_changes(self):
+        return bool(self.added or self.changed or self.removed)
+
+    @property
+    def progress_percent(self):
+        if not self.rows_total:
+            return 0
+        return min(100, round(100 * self.rows_read / self.rows_total))
+
+    def confirm_blocker(self, *, valid_rows_only=False):
+        """Why this upload cannot be confirmed as it stands (None when it can). No queries."""
+        if self.status != self.Status.READY:
+            return _("本次上传不是待确认状态。")
+        if self.error_count and not valid_rows_only:
+            return _("文件中有错误：请修改后重新上传（创建办可选择“仅导入有效行”）。")
+        if valid_rows_only and not self.row_count:
+            return _("没有可导入的有效行。")
+        if not self.has_changes:
+            return _("与当前版本相比没有任何变化，无需确认。")
+        return None
+
+
+class LedgerVersion(models.Model):
+    ledger = models.ForeignKey(Ledger, verbose_name=_("台账"), on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("版本号"))
+    upload = models.OneToOneField(LedgerUpload, verbose_name=_("上传"), on_delete=models.PROTECT, related_name="version")
+    file = models.FileField(_("文件"), upload_to=ledger_file_path, max_length=200)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    checksum = models.CharField(_("SHA-256"), max_length=64)
+    sheet = models.CharField(_("工作表"), max_length=100, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("确认人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"))
+    row_count = models.PositiveIntegerField(_("行数"), default=0)
+    skipped_count = models.PositiveIntegerField(_("未导入的错误行"), default=0)
+    summary = models.JSONField(_("变化"), default=dict, blank=True)
+    is_current = models.BooleanField(_("当前版本"), default=False)
+
+    class Meta:
+        verbose_name = _("台账版本")
+        verbose_name_plural = _("台账版本")
+        ordering = ["ledger", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "number"], name="uniq_ledger_version_number"),
+            # Exactly one current version per ledger, whatever the application does.
+            models.UniqueConstraint(fields=["ledger"], condition=Q(is_current=True),
+                                    name="uniq_ledger_current_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.ledger} v{self.number}"
+
+
+class LedgerRow(models.Model):
+    version = models.ForeignKey(LedgerVersion, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField(_("行号"))
+    sheet = models.CharField(_("工作表"), max_length=100, blank=True)
+    natural_key = models.CharField(_("识别键"), max_length=400)
+    data = models.JSONField(_("数据"), default=dict)
+
+    class Meta:
+        verbose_name = _("台账行")
+        verbose_name_plural = _("台账行")
+        ordering = ["version", "row_number"]
+        constraints = [models.UniqueConstraint(fields=["version", "natural_key"], name="uniq_ledger_row_key")]
+        indexes = [models.Index(fields=["version", "row_number"])]
+
+    def __str__(self):
+        return f"{self.version} #{self.row_number}"

@@ -1,0 +1,365 @@
+"""Reading an uploaded ledger workbook: file checks, sheets, the header row, raw rows.
+
+Our own openpyxl code (read-only mode, streaming) instead of a generic importer, so that
+every problem gets a Chinese message naming the file, sheet, row and column:
+
+- the file: `.xls`, `.csv`, `.xlsm`, encrypted or non-Excel files are refused with a clear
+  message; zip members' uncompressed sizes are checked before openpyxl opens anything,
+  and the number of rows is capped (a small file can expand to millions of rows);
+- the header: found by matching known column names in the first rows, so a title row or
+  two above it is fine; headers may be merged over two rows, contain spaces, full-width
+  characters, line breaks, a unit in brackets (面积（公顷） is converted to m²);
+- the cells: formula cells are read as their cached values, a formula saved without one
+  is reported rather than read as 0; merged data cells (a district merged down a block of
+  rows) are filled from their top-left cell.
+"""
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, builtin_format_code
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+from .cells import FORMULA_WITHOUT_VALUE, ErrorValue, fold
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+HEADER_SCAN_ROWS = 15
+DEFAULT_MAX_ROWS = 50_000
+DEFAULT_MAX_UNCOMPRESSED = 300 * 1024 * 1024
+MAX_COLUMNS = 200
+
+
+def max_rows():
+    return getattr(settings, "LEDGER_MAX_ROWS", DEFAULT_MAX_ROWS)
+
+
+def max_uncompressed():
+    return getattr(settings, "LEDGER_MAX_UNCOMPRESSED_BYTES", DEFAULT_MAX_UNCOMPRESSED)
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be read; the message is for the user."""
+
+
+# --- the file ---------------------------------------------------------------------------
+
+
+def sniff(name, head):
+    """Refuse what is not an .xlsx workbook, by name and by content, with a message saying what to do."""
+    ext = PurePath(name or "").suffix.lower()
+    if head.startswith(OLE2_MAGIC):
+        if ext == ".xls":
+            raise FileRejected(_("「%(file)s」是 Excel 97-2003 格式（.xls），本系统只接受 .xlsx：请在 Excel 或 WPS 中"
+                                 "打开，选择「另存为」→「Excel 工作簿（*.xlsx）」后再上传。") % {"file": name})
+        raise FileRejected(_("「%(file)s」是加密（设有打开密码）的工作簿或旧版 .xls 文件：请取消密码或另存为 .xlsx "
+                             "后再上传。") % {"file": name})
+    if ext == ".csv":
+        raise FileRejected(_("「%(file)s」是 CSV 文本文件，本系统只接受 .xlsx：CSV 会丢失数字、日期格式和多个工作表，"
+                             "请用 Excel 打开后「另存为」.xlsx 工作簿再上传。") % {"file": name})
+    if ext == ".xlsm":
+        raise FileRejected(_("「%(file)s」是含宏的工作簿（.xlsm），出于安全原因不予接收：请「另存为」不含宏的 "
+                             ".xlsx 工作簿后再上传。") % {"file": name})
+    if ext == ".xls":
+        raise FileRejected(_("「%(file)s」扩展名为 .xls，本系统只接受 .xlsx：请另存为 .xlsx 后再上传。") % {"file": name})
+    if not head.startswith(ZIP_MAGIC):
+        raise FileRejected(_("「%(file)s」不是 Excel 工作簿（.xlsx）：请上传用 Excel 或 WPS 保存的 .xlsx 文件。")
+                           % {"file": name})
+
+
+def check_archive(fileobj, name):
+    """Look inside the zip before openpyxl does: the right parts, no macros, a sane expanded size."""
+    try:
+        archive = zipfile.ZipFile(fileobj)
+    except (zipfile.BadZipFile, OSError):
+        raise FileRejected(_("「%(file)s」已损坏或不是 Excel 工作簿（.xlsx），无法打开。") % {"file": name}) from None
+    with archive:
+        infos = archive.infolist()
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names:
+            if "word/document.xml" in names:
+                raise FileRejected(_("「%(file)s」是 Word 文档，不是 Excel 工作簿。") % {"file": name})
+            if "ppt/presentation.xml" in names:
+                raise FileRejected(_("「%(file)s」是 PowerPoint 演示文稿，不是 Excel 工作簿。") % {"file": name})
+            raise FileRejected(_("「%(file)s」不是 Excel 工作簿（.xlsx）。") % {"file": name})
+        if "xl/vbaProject.bin" in names:
+            raise FileRejected(_("「%(file)s」含有宏（VBA），出于安全原因不予接收：请「另存为」不含宏的 .xlsx 工作簿后"
+                                 "再上传。") % {"file": name})
+        total = sum(i.file_size for i in infos)
+        if total > max_uncompressed():
+            raise FileRejected(
+                _("「%(file)s」解压后有 %(mb)s MB，超过 %(cap)s MB 的上限：请删去无关的工作表、图片或空白行后再上传。")
+                % {"file": name, "mb": total // (1024 * 1024), "cap": max_uncompressed() // (1024 * 1024)}
+            )
+
+
+# --- sheets and rows --------------------------------------------------------------------
+
+
+class _Parser(WorkSheetParser):
+    """openpyxl's sheet parser, telling a formula without a cached value from an empty cell."""
+
+    def parse_cell(self, element):
+        cell = super().parse_cell(element)
+        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            # Excel saves a formula's result in <v>; openpyxl and other writers leave it out or
+            # empty (<v/>). Only a text formula (t="str") may legitimately evaluate to "".
+            cached = element.find(VALUE_TAG)
+            if cached is None or element.get("t") != "str":
+                cell["value"] = FORMULA_WITHOUT_VALUE
+        elif cell["data_type"] == "e" and cell["value"] is not None:
+            cell["value"] = ErrorValue(cell["value"])
+        return cell
+
+
+@dataclass
+class RawSheet:
+    title: str
+    rows: list  # [(row_number, [value, ...])], blank rows dropped
+    percent_cells: set = field(default_factory=set)  # (row, col) with a percent number format
+    merged_filled: list = field(default_factory=list)  # notes about merged data cells
+    max_row: int | None = None
+
+
+class Workbook:
+    """An opened workbook: visible sheet titles and a streaming reader per sheet."""
+
+    def __init__(self, fileobj):
+        self.wb = load_workbook(fileobj, read_only=True, data_only=True, keep_links=False)
+        self._percent_styles = self._find_percent_styles()
+
+    def close(self):
+        self.wb.close()
+
+    @property
+    def sheets(self):
+        return [ws for ws in self.wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+
+    def _find_percent_styles(self):
+        found = set()
+        for style_id, style in enumerate(self.wb._cell_styles):
+            fmt_id = style.numFmtId
+            if fmt_id >= BUILTIN_FORMATS_MAX_SIZE:
+                index = fmt_id - BUILTIN_FORMATS_MAX_SIZE
+                code = self.wb._number_formats[index] if index < len(self.wb._number_formats) else ""
+            else:
+                code = builtin_format_code(fmt_id) or ""
+            if "%" in code:
+                found.add(style_id)
+        return found
+
+    def iter_rows(self, ws, *, limit=None, on_row=None):
+        """(row_number, [values], percent columns, parser) per non-empty row; after the last row the
+        parser holds the merged ranges. `limit` stops early (for header detection)."""
+        with ws._get_source() as src:
+            parser = _Parser(src, ws._shared_strings, data_only=True, epoch=self.wb.epoch,
+                             date_formats=self.wb._date_formats, timedelta_formats=self.wb._timedelta_formats)
+            for row_number, cells in parser.parse():
+                if on_row:
+                    on_row(row_number)
+                if limit is not None and row_number > limit:
+                    return
+                values = {}
+                percent_cols = set()
+                for cell in cells:
+                    value = cell["value"]
+                    if value is None or (isinstance(value, str) and not value.strip()):
+                        continue
+                    col = cell["column"]
+                    if col > MAX_COLUMNS:
+                        continue
+                    values[col] = value
+                    if cell["style_id"] in self._percent_styles:
+                        percent_cols.add(col)
+                if values:
+                    yield row_number, values, percent_cols
+            self.last_merged = [m.coord for m in (parser.merged_cells.mergeCell if parser.merged_cells else [])]
+
+    def count_rows(self, ws):
+        """Rows in a sheet without parsing it, for the progress bar when the file states no
+        dimension (openpyxl's write-only files, some exporters): count <row> tags."""
+        count, tail = 0, b""
+        with ws._get_source() as src:
+            for chunk in iter(lambda: src.read(1024 * 1024), b""):
+                data = tail + chunk
+                count += data.count(b"<row ") + data.count(b"<row>")
+                tail = data[-5:]
+                count -= tail.count(b"<row ") + tail.count(b"<row>")
+            count += tail.count(b"<row ") + tail.count(b"<row>")
+        return count
+
+    def head(self, ws, n=HEADER_SCAN_ROWS):
+        return [(r, v) for r, v, _p in self.iter_rows(ws, limit=n)]
+
+
+# --- header detection -------------------------------------------------------------------
+
+UNIT_RE = re.compile(r"^(.*?)[(\[]([^()\[\]]*)[)\]]$")
+
+
+def header_fold(text):
+    """Comparable header text: NFKC, no whitespace or line breaks, no required-marks, lower case."""
+    text = fold(text)
+    text = re.sub(r"\s+", "", text)
+    text = text.replace("*", "").replace("※", "").replace("㎡", "m²").replace("m2", "m²")
+    return text.lower()
+
+
+def split_unit(folded):
+    match = UNIT_RE.match(folded)
+    if match and match.group(1):
+        return match.group(1), match.group(2)
+    return folded, ""
+
+
+@dataclass
+class ColumnMatch:
+    column: object  # schemas.Column
+    index: int  # 1-based sheet column
+    header: str  # the header text as written
+    factor: object = 1  # multiply numbers by this to get the canonical unit
+    unit_text: str = ""
+
+
+def _alias_set(column):
+    names = {header_fold(column.label), header_fold(column.header)} | {header_fold(a) for a in column.aliases}
+    return names
+
+
+def match_header(text, column):
+    """(matched, factor, unit_text) for one header cell against one schema column."""
+    folded = header_fold(text)
+    aliases = _alias_set(column)
+    if folded in aliases:
+        return True, 1, ""
+    base, unit_text = split_unit(folded)
+    if base in aliases:
+        if not unit_text or not column.unit_factors:
+            return True, 1, ""
+        for name, factor in column.unit_factors.items():
+            if header_fold(name) == unit_text:
+                return True, factor, unit_text
+        # A bracket that is not a unit we know (面积（规划）): same column, canonical unit.
+        return True, 1, ""
+    return False, 1, ""
+
+
+def map_header(cells, ledger_type):
+    """Match one header row (dict col → text) to the schema: {column key: ColumnMatch}, extras, duplicates."""
+    matches, extras, duplicates = {}, [], []
+    for index in sorted(cells):
+        text = str(cells[index])
+        hit = None
+        for column in ledger_type.columns:
+            ok, factor, unit_text = match_header(text, column)
+            if ok:
+                hit = ColumnMatch(column, index, text, factor, unit_text)
+                break
+        if hit is None:
+            extras.append((index, text))
+        elif hit.column.key in matches:
+            duplicates.append((index, text, matches[hit.column.key]))
+        else:
+            matches[hit.column.key] = hit
+    return matches, extras, duplicates
+
+
+def _texts(values):
+    return {c: v for c, v in values.items() if isinstance(v, str) and v.strip()}
+
+
+def _combine(top, sub):
+    """Two header rows read as one: a merged top cell spans right until the next top cell."""
+    combined = {}
+    carry = None
+    for col in sorted(set(top) | set(sub)):
+        if col in top:
+            carry = top[col]
+        if col in sub:
+            upper = top.get(col) or carry
+            combined[col] = (upper, sub[col])
+        elif col in top:
+            combined[col] = (top[col], None)
+    return combined
+
+
+def _best_of_pair(combined, ledger_type):
+    """Per column, the reading of a two-row header that names a schema column: sub, top, or top+sub."""
+    cells = {}
+    for col, (upper, lower) in combined.items():
+        options = [lower, upper, (upper or "") + (lower or "")] if lower else [upper]
+        chosen = None
+        for option in options:
+            if not option:
+                continue
+            if any(match_header(option, c)[0] for c in ledger_type.columns):
+                chosen = option
+                break
+        cells[col] = chosen or lower or upper
+    return cells
+
+
+@dataclass
+class Header:
+    rows: tuple  # sheet row numbers the header spans
+    matches: dict
+    extras: list
+    duplicates: list
+
+    @property
+    def last_row(self):
+        return self.rows[-1]
+
+    def missing(self, ledger_type):
+        return [c for c in ledger_type.required_columns if c.key not in self.matches]
+
+
+def find_header(head_rows, ledger_type):
+    """The header among the first rows: the row (or pair of rows) naming the most schema columns."""
+    scored = []
+    texts = [(r, _texts(v)) for r, v in head_rows]
+    for i, (row_number, cells) in enumerate(texts):
+        matches, extras, dups = map_header(cells, ledger_type)
+        scored.append((len(matches), i, Header((row_number,), matches, extras, dups)))
+    if not scored:
+        return None
+    best_score, best_i, best = max(scored, key=lambda s: (s[0], -s[1]))
+    if best_score == 0:
+        return None
+    candidates = [(best_score, best)]
+    for a, b in ((best_i - 1, best_i), (best_i, best_i + 1)):
+        if a < 0 or b >= len(texts) or texts[b][0] != texts[a][0] + 1:
+            continue
+        cells = _best_of_pair(_combine(texts[a][1], texts[b][1]), ledger_type)
+        matches, extras, dups = map_header(cells, ledger_type)
+        candidates.append((len(matches), Header((texts[a][0], texts[b][0]), matches, extras, dups)))
+    return max(candidates, key=lambda c: c[0])[1]
+
+
+def column_name(index, header=""):
+    letter = get_column_letter(index)
+    return _("%(letter)s 列「%(header)s」") % {"letter": letter, "header": header} if header else _("%(letter)s 列") % {
+        "letter": letter}
+
+
+def fill_merged(rows, merged_ranges, first_data_row):
+    """Copy a merged data cell's value into every row it covers. Returns the ranges it filled."""
+    by_row = {r: values for r, values, _p in rows}
+    filled = []
+    for coord in merged_ranges:
+        min_col, min_row, max_col, max_row = range_boundaries(coord)
+        if max_row < first_data_row or min_row < first_data_row or min_row == max_row:
+            continue
+        top = by_row.get(min_row, {}).get(min_col)
+        if top is None:
+            continue
+        for r in range(min_row + 1, max_row + 1):
+            if r in by_row:
+                by_row[r].setdefault(min_col, top)
+        filled.append(coord)
+    return filled

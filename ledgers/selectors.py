@@ -1,0 +1,208 @@
+"""Reads for the ledger pages: who may upload where, the ledger list, previews and provenance."""
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+
+from organizations.access import descendant_ids, get_access
+from organizations.models import Membership, Unit
+
+from .formulas import FORMULAS, parse_ranges
+from .models import Ledger, LedgerRow, LedgerUpload, LedgerVersion
+from .schemas import DECIMAL, LAT, LEDGER_TYPES, LNG, NOTE_COLUMN, VALUE
+
+NUMERIC_KINDS = (DECIMAL, LAT, LNG, VALUE)
+
+UPLOAD_UNIT_KINDS = (Unit.Kind.DEPARTMENT, Unit.Kind.DISTRICT, Unit.Kind.OFFICE, Unit.Kind.STREET)
+
+
+def uploadable_unit_ids(request):
+    """None: every unit (the office). Otherwise the units the user is staff of, with their streets."""
+    access = get_access(request)
+    if access.is_office:
+        return None
+    if not request.user.is_authenticated:
+        return frozenset()
+    roots = set(request.user.memberships.filter(role=Membership.Role.UNIT_STAFF).values_list("unit_id", flat=True))
+    return frozenset(descendant_ids(roots)) if roots else frozenset()
+
+
+def can_upload_for(request, unit_id):
+    allowed = uploadable_unit_ids(request)
+    return allowed is None or unit_id in allowed
+
+
+def ledger_city(request):
+    """The city a ledger page works in: the current campaign's, else the user's unit's."""
+    from indicators.selectors import current_campaign
+
+    from .services import LedgerError, city_of
+
+    campaign = current_campaign(request)
+    if campaign is not None:
+        return campaign.city, campaign
+    membership = request.user.memberships.select_related("unit").first() if request.user.is_authenticated else None
+    if membership is not None:
+        try:
+            return city_of(membership.unit), None
+        except LedgerError:
+            pass
+    return Unit.objects.filter(kind=Unit.Kind.CITY).order_by("id").first(), None
+
+
+def upload_units(request, city):
+    qs = Unit.objects.filter(kind__in=UPLOAD_UNIT_KINDS).filter(
+        Q(parent=city) | Q(parent__parent=city)).order_by("sort_order", "id")
+    allowed = uploadable_unit_ids(request)
+    return qs if allowed is None else qs.filter(pk__in=allowed)
+
+
+def ledger_list(request, city, *, unit_id=None, ledger_type=None):
+    current = Prefetch("versions", queryset=LedgerVersion.objects.filter(is_current=True)
+                       .select_related("confirmed_by__person"), to_attr="current_versions")
+    qs = (get_access(request).scope(Ledger.objects.filter(city=city), "unit")
+          .select_related("unit").prefetch_related(current)
+          .annotate(open_uploads=Count("uploads", distinct=True, filter=Q(uploads__status__in=[
+              LedgerUpload.Status.PARSING, LedgerUpload.Status.READY])),
+              version_count=Count("versions", distinct=True)))
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    if ledger_type:
+        qs = qs.filter(ledger_type=ledger_type)
+    ledgers = list(qs.order_by("unit__sort_order", "unit_id", "ledger_type"))
+    for ledger in ledgers:
+        ledger.current = ledger.current_versions[0] if ledger.current_versions else None
+    return ledgers
+
+
+def open_uploads(request, city, limit=20):
+    return list(get_access(request).scope(
+        LedgerUpload.objects.filter(ledger__city=city, status__in=[LedgerUpload.Status.PARSING,
+                                                                   LedgerUpload.Status.READY]),
+        "ledger__unit").select_related("ledger__unit", "uploaded_by__person").defer("result")
+        .order_by("-uploaded_at")[:limit])
+
+
+# --- preview ----------------------------------------------------------------------------
+
+
+def display_columns(schema):
+    return [c for c in schema.columns if c.key != NOTE_COLUMN.key]
+
+
+class Cell(str):
+    """A displayed cell value that knows whether it is a number (right-aligned)."""
+
+    num = False
+
+
+def _cell(column, value):
+    cell = Cell(column.display(value))
+    cell.num = column.kind in NUMERIC_KINDS
+    return cell
+
+
+def row_cells(schema, data, columns=None):
+    return [_cell(c, data.get(c.key)) for c in (columns or display_columns(schema))]
+
+
+@dataclass
+class Preview:
+    columns: list
+    added: list  # (row number, cells)
+    changed: list  # dicts: row, old_row, key, fields
+    removed: list  # (old row number, cells)
+    errors: list
+    notes: list
+    skipped: list
+    sheets: list
+    diff: dict
+
+
+def upload_preview(upload, error_limit=300):
+    schema = upload.ledger.schema
+    result = upload.result or {}
+    diff = result.get("diff") or {}
+    columns = display_columns(schema)
+    rows = {r["row"]: r["data"] for r in result.get("rows", [])}
+    added = [(n, row_cells(schema, rows.get(n, {}), columns)) for n in diff.get("added", [])]
+    removed = [(r["old_row"], row_cells(schema, r["data"], columns), r.get("has_error", False))
+               for r in diff.get("removed", [])]
+    return Preview(columns=columns, added=added, changed=diff.get("changed", []), removed=removed,
+                   errors=result.get("errors", [])[:error_limit], notes=result.get("notes", []),
+                   skipped=result.get("skipped", []), sheets=result.get("sheets", []), diff=diff)
+
+
+def version_rows(version, page_size=100, page=1):
+    schema = version.ledger.schema
+    columns = schema.columns
+    qs = LedgerRow.objects.filter(version=version).order_by("row_number")
+    total = qs.count()
+    start = (page - 1) * page_size
+    rows = [(r.row_number, row_cells(schema, r.data, columns)) for r in qs[start:start + page_size]]
+    return columns, rows, total
+
+
+def page_of_row(version, row_number, page_size=100):
+    before = LedgerRow.objects.filter(version=version, row_number__lt=row_number).count()
+    return before // page_size + 1
+
+
+# --- provenance -------------------------------------------------------------------------
+
+ROW_LIMIT_PER_GROUP = 200
+
+
+@dataclass
+class RefView:
+    label: str
+    role: str
+    count: int
+    ledger_type: str
+    columns: list
+    rows: list  # (version, row_number, cells, detail)
+    truncated: bool
+    ranges: list  # (version_json, ranges text)
+
+
+def value_provenance(value, request):
+    """What the value page shows: formula, inputs, versions and every row group with its rows."""
+    provenance = value.provenance or {}
+    versions = {v["id"]: v for v in provenance.get("versions", [])}
+    stored = {v.pk: v for v in LedgerVersion.objects.filter(pk__in=list(versions)).select_related("ledger__unit")}
+    access = get_access(request)
+    for vid, info in versions.items():
+        v = stored.get(vid)
+        info["exists"] = v is not None
+        info["visible"] = v is not None and access.can_see_unit(v.ledger.unit_id)
+        info["is_current"] = bool(v and v.is_current)
+    details = provenance.get("details", {})
+    wanted = defaultdict(set)
+    groups = []
+    for ref in provenance.get("refs", []):
+        picked = []
+        for part in ref.get("versions", []):
+            for n in parse_ranges(part["rows"]):
+                if len(picked) >= ROW_LIMIT_PER_GROUP:
+                    break
+                picked.append((part["version"], n))
+        for vid, n in picked:
+            wanted[vid].add(n)
+        groups.append((ref, picked))
+    found = {}
+    for vid, numbers in wanted.items():
+        for r in LedgerRow.objects.filter(version_id=vid, row_number__in=numbers):
+            found[(vid, r.row_number)] = r.data
+    views = []
+    for ref, picked in groups:
+        schema = LEDGER_TYPES.get(ref.get("ledger_type"))
+        columns = display_columns(schema) if schema else []
+        rows = [(vid, n, row_cells(schema, found.get((vid, n), {}), columns) if schema else [],
+                 details.get(f"{vid}:{n}", "")) for vid, n in picked]
+        views.append(RefView(label=ref.get("label", ""), role=ref.get("role", "counted"), count=ref.get("count", 0),
+                             ledger_type=ref.get("ledger_type", ""), columns=columns, rows=rows,
+                             truncated=ref.get("count", 0) > len(picked),
+                             ranges=[(versions.get(p["version"], {"id": p["version"]}), p["rows"])
+                                     for p in ref.get("versions", [])]))
+    formula = FORMULAS.get(provenance.get("formula", ""))
+    return {"provenance": provenance, "versions": list(versions.values()), "groups": views, "formula": formula}

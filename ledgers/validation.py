@@ -1,0 +1,452 @@
+"""From an opened workbook to validated ledger rows: choose the sheet, find the header, read
+every cell, and say in Chinese what is wrong where (file, sheet, row, column, expected, found).
+
+Pure with respect to the database: everything it needs to know about the city (district
+names, the uploader's own district, the indicator library for the values sheet) comes in a
+`Context`. Services do the I/O.
+"""
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
+
+from . import cells as C
+from .parsing import FileRejected, Workbook, check_archive, fill_merged, find_header, header_fold, max_rows, sniff
+from .schemas import BOOL, CHOICE, DATE, DECIMAL, DISTRICT, LAT, LNG, MEASURE, SCOPE, TEXT, VALUE
+
+CITY_SCOPE = "全市"
+CITY_WORDS = {"全市", "市", "市本级", "全市域", "城区", "中心城区", "全市合计"}
+TOTAL_WORDS = {"合计", "总计", "小计", "共计", "总合计", "全市合计"}
+FOOTER_PREFIXES = ("填表人", "填报人", "审核人", "审核", "负责人", "联系人", "联系电话", "填报单位", "填表单位",
+                   "制表", "注:", "注1", "说明:", "备注:", "单位负责人", "填报日期", "填表日期")
+EXAMPLE_PREFIXES = ("示例", "例:", "例子", "样例", "填写示例")
+MAX_ERRORS_STORED = 2000
+MAX_NOTES_ROWS = 20
+
+
+@dataclass
+class MeasureInfo:
+    key: str
+    name: str
+    unit: str
+    is_qualitative: bool
+    formula_key: str
+
+
+@dataclass
+class Context:
+    file_name: str
+    districts: list = field(default_factory=list)  # canonical district names of the city
+    city_name: str = ""
+    own_district: str | None = None  # set when the uploading unit is a district (or one of its streets)
+    measures: dict = field(default_factory=dict)  # folded code/name/key → MeasureInfo
+    sheet_name: str = ""  # the sheet the user asked for
+    on_row: object = None  # progress callback(rows_read, rows_total)
+
+
+@dataclass
+class Outcome:
+    file_name: str
+    ledger_type: str
+    sheets: list = field(default_factory=list)
+    sheet: str = ""
+    header_rows: list = field(default_factory=list)
+    columns: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # dicts, see problem()
+    error_count: int = 0
+    rows: list = field(default_factory=list)  # valid rows: {"row", "key", "data"}
+    error_rows: list = field(default_factory=list)  # {"row", "raw": {header: text}, "messages": [...]}
+    skipped: list = field(default_factory=list)  # {"row", "reason"}
+    total_rows: int = 0
+    fatal: bool = False
+
+    def as_json(self):
+        return {
+            "file_name": self.file_name, "ledger_type": self.ledger_type, "sheets": self.sheets, "sheet": self.sheet,
+            "header_rows": self.header_rows, "columns": self.columns, "notes": self.notes, "errors": self.errors,
+            "error_count": self.error_count, "rows": self.rows, "error_rows": self.error_rows,
+            "skipped": self.skipped, "total_rows": self.total_rows, "fatal": self.fatal,
+        }
+
+
+def problem(ctx, sheet, row, column_index, header, expected, found, message=None):
+    """One error, with the full Chinese sentence and its parts for tables and the error workbook."""
+    # File-level messages name their sheet themselves; row messages get file, sheet and row here.
+    if row:
+        where = _("「%(file)s」工作表「%(sheet)s」第 %(row)s 行") % {"file": ctx.file_name, "sheet": sheet, "row": row}
+    else:
+        where = _("「%(file)s」") % {"file": ctx.file_name}
+    letter = get_column_letter(column_index) if column_index else ""
+    if letter:
+        where += _(" %(letter)s 列「%(header)s」") % {"letter": letter, "header": header}
+    if message is None:
+        message = _("应为%(expected)s，实际为「%(found)s」") % {"expected": expected, "found": C.shown(found)}
+    return {"sheet": sheet, "row": row, "column": letter, "header": header, "expected": str(expected or ""),
+            "found": C.shown(found) if found is not None or expected else "", "message": f"{where}：{message}"}
+
+
+def file_problem(ctx, message, sheet=""):
+    return problem(ctx, sheet, None, None, "", "", None, message=message)
+
+
+def district_lookup(names):
+    """Folded spellings → canonical name: 城东区, 城东, 城 东 区 all mean 城东区."""
+    lookup = {}
+    for name in names:
+        folded = header_fold(name)
+        lookup[folded] = name
+        short = re.sub(r"(区|县|市)$", "", folded)
+        if short and short != folded:
+            lookup.setdefault(short, name)
+    return lookup
+
+
+def validate_workbook(fileobj, ledger_type, ctx):
+    """Read and validate a whole upload. Never raises for the user's mistakes: returns an Outcome
+    with `fatal` set when the file as a whole cannot be used."""
+    out = Outcome(file_name=ctx.file_name, ledger_type=ledger_type.key)
+    try:
+        fileobj.seek(0)
+        sniff(ctx.file_name, fileobj.read(8))
+        fileobj.seek(0)
+        check_archive(fileobj, ctx.file_name)
+        fileobj.seek(0)
+        book = Workbook(fileobj)
+    except FileRejected as exc:
+        return _fatal(out, ctx, str(exc))
+    except Exception:  # openpyxl's many ways of failing on a damaged file
+        return _fatal(out, ctx, _("「%(file)s」无法作为 Excel 工作簿打开（文件可能已损坏）：请在 Excel 中打开并另存为 "
+                                  ".xlsx 后再上传。") % {"file": ctx.file_name})
+    try:
+        return _validate_book(book, ledger_type, ctx, out)
+    finally:
+        book.close()
+
+
+def _fatal(out, ctx, message, sheet=""):
+    out.fatal = True
+    out.errors.append(file_problem(ctx, message, sheet))
+    out.error_count = len(out.errors)
+    return out
+
+
+def _validate_book(book, ledger_type, ctx, out):
+    sheets = book.sheets
+    out.sheets = [ws.title for ws in sheets]
+    if not sheets:
+        return _fatal(out, ctx, _("「%(file)s」没有可见的工作表。") % {"file": ctx.file_name})
+
+    chosen, header = None, None
+    if ctx.sheet_name:
+        wanted = header_fold(ctx.sheet_name)
+        chosen = next((ws for ws in sheets if header_fold(ws.title) == wanted), None)
+        if chosen is None:
+            return _fatal(out, ctx, _("「%(file)s」中没有名为「%(sheet)s」的工作表；现有工作表：%(all)s。")
+                          % {"file": ctx.file_name, "sheet": ctx.sheet_name, "all": "、".join(out.sheets)})
+        header = find_header(book.head(chosen), ledger_type)
+    else:
+        # The first sheet whose header names every required column; else the best partial match.
+        best = None
+        for ws in sheets:
+            h = find_header(book.head(ws), ledger_type)
+            if h is None:
+                continue
+            if not h.missing(ledger_type):
+                chosen, header = ws, h
+                break
+            if best is None or len(h.matches) > len(best[1].matches):
+                best = (ws, h)
+        if chosen is None and best is not None:
+            chosen, header = best
+        if chosen is None:
+            chosen = sheets[0]
+    out.sheet = chosen.title
+    if len(sheets) > 1:
+        out.notes.append(_("工作簿有 %(n)s 个工作表（%(all)s），已读取「%(sheet)s」；如需读取其他工作表，请在预览页选择。")
+                         % {"n": len(sheets), "all": "、".join(out.sheets), "sheet": chosen.title})
+
+    expected = "、".join(str(c.header) for c in ledger_type.required_columns)
+    if header is None:
+        return _fatal(out, ctx, _("工作表「%(sheet)s」前 %(n)s 行中找不到「%(type)s」的表头：应包含 %(cols)s 等列。")
+                      % {"sheet": chosen.title, "n": 15, "type": ledger_type.label, "cols": expected}, chosen.title)
+    missing = header.missing(ledger_type)
+    if missing:
+        found = "、".join(m.header.replace("\n", " ") for m in sorted(header.matches.values(), key=lambda m: m.index))
+        return _fatal(out, ctx, _("工作表「%(sheet)s」第 %(row)s 行的表头缺少必需的列：%(missing)s（已识别：%(found)s）。"
+                                  "请使用本系统的模板，或补上这些列。")
+                      % {"sheet": chosen.title, "row": header.rows[0],
+                         "missing": "、".join(str(c.header) for c in missing), "found": found or "—"}, chosen.title)
+
+    out.header_rows = list(header.rows)
+    matches = sorted(header.matches.values(), key=lambda m: m.index)
+    out.columns = [{"key": m.column.key, "label": str(m.column.label), "index": m.index,
+                    "letter": get_column_letter(m.index), "header": " ".join(str(m.header).split()),
+                    "factor": C.canonical(Decimal(str(m.factor)))} for m in matches]
+    for m in matches:
+        if m.factor != 1:
+            out.notes.append(_("「%(header)s」按 %(unit)s 填写，已换算为 %(canonical)s（×%(factor)s）。")
+                             % {"header": " ".join(str(m.header).split()), "unit": m.unit_text,
+                                "canonical": m.column.unit, "factor": C.canonical(Decimal(str(m.factor)))})
+    if header.extras:
+        names = "、".join(f"{get_column_letter(i)}「{' '.join(str(t).split())}」" for i, t in header.extras)
+        out.notes.append(_("以下列不属于「%(type)s」，已忽略：%(names)s。") % {"type": ledger_type.label, "names": names})
+    for index, text, first in header.duplicates:
+        out.notes.append(_("%(letter)s 列「%(header)s」与 %(first)s 列重复表示「%(label)s」，已忽略。")
+                         % {"letter": get_column_letter(index), "header": text, "first": get_column_letter(first.index),
+                            "label": first.column.label})
+
+    # Read the data rows, streaming; progress every row (the callback throttles).
+    total = chosen.max_row
+    if total is None and ctx.on_row:
+        total = book.count_rows(chosen)
+    out.total_rows = max(0, (total or 0) - header.last_row)
+    cap = max_rows()
+    if total is not None and total - header.last_row > cap * 2:
+        return _fatal(out, ctx, _("工作表「%(sheet)s」有约 %(n)s 行，超过每个台账 %(cap)s 行的上限。")
+                      % {"sheet": chosen.title, "n": total - header.last_row, "cap": cap}, chosen.title)
+
+    def progress(row_number):
+        if ctx.on_row and row_number % 500 == 0:
+            ctx.on_row(max(0, row_number - header.last_row), out.total_rows)
+
+    raw_rows = []
+    for row_number, values, percent_cols in book.iter_rows(chosen, on_row=progress):
+        if row_number <= header.last_row:
+            continue
+        raw_rows.append((row_number, values, percent_cols))
+        if len(raw_rows) > cap:
+            return _fatal(out, ctx, _("工作表「%(sheet)s」超过每个台账 %(cap)s 行数据的上限：请拆分后分别上传，或删除"
+                                      "末尾的空白格式行。") % {"sheet": chosen.title, "cap": cap}, chosen.title)
+    if ctx.on_row:
+        ctx.on_row(len(raw_rows), len(raw_rows))
+    out.total_rows = len(raw_rows)
+
+    filled = fill_merged(raw_rows, getattr(book, "last_merged", []), header.last_row + 1)
+    if filled:
+        out.notes.append(_("合并单元格 %(ranges)s 已按合并值填入每一行。") % {"ranges": "、".join(filled[:10])})
+
+    _validate_rows(raw_rows, matches, ledger_type, ctx, out)
+    return out
+
+
+def _row_text(values):
+    for col in sorted(values):
+        value = values[col]
+        if isinstance(value, str) and value.strip():
+            return re.sub(r"\s+", "", C.fold(value))
+    return ""
+
+
+def _validate_rows(raw_rows, matches, ledger_type, ctx, out):
+    by_key = {m.column.key: m for m in matches}
+    name_match = by_key.get("name")
+    seen = {}
+    examples, totals, footers = [], [], []
+    districts = district_lookup(ctx.districts)
+    for row_number, values, percent_cols in raw_rows:
+        first_text = _row_text(values)
+        name_text = re.sub(r"\s+", "", C.fold(values.get(name_match.index, ""))) if name_match else first_text
+        if any(text.startswith(p) for p in EXAMPLE_PREFIXES for text in (name_text, first_text)):
+            examples.append(row_number)
+            continue
+        if first_text.rstrip(":") in TOTAL_WORDS or name_text.rstrip(":") in TOTAL_WORDS:
+            totals.append(row_number)
+            continue
+        if len(values) <= 3 and any(first_text.startswith(p.rstrip(":")) for p in FOOTER_PREFIXES):
+            footers.append(row_number)
+            continue
+
+        data, row_errors = {}, []
+        for m in matches:
+            raw = values.get(m.index)
+            percent = m.index in percent_cols
+            try:
+                data[m.column.key] = _read(m, raw, percent, ctx, districts, data)
+            except C.CellError as exc:
+                row_errors.append(problem(ctx, out.sheet, row_number, m.index, _clean(m.header), exc.expected, raw))
+        for column in ledger_type.columns:  # optional columns absent from the sheet
+            if column.key not in data and column.key not in by_key:
+                data[column.key] = _default(column, ctx)
+        if not row_errors:
+            row_errors += _cross_checks(ledger_type, data, row_number, by_key, ctx, out.sheet, values)
+        key = ledger_type.key_of(data)
+        if not row_errors:
+            if key in seen:
+                m = by_key[ledger_type.natural_key[0]]
+                row_errors.append(problem(
+                    ctx, out.sheet, row_number, m.index, _clean(m.header), "", None,
+                    message=_("与第 %(first)s 行重复（%(key)s 相同：%(value)s）；同一台账中每行的 %(key)s 须唯一。")
+                    % {"first": seen[key], "key": ledger_type.key_label(), "value": key},
+                ))
+            else:
+                seen[key] = row_number
+        if row_errors:
+            if len(out.errors) < MAX_ERRORS_STORED:
+                out.errors.extend(row_errors[: MAX_ERRORS_STORED - len(out.errors)])
+            out.error_count += len(row_errors)
+            key_ok = all(k in data for k in ledger_type.natural_key)
+            out.error_rows.append({
+                "row": row_number,
+                "key": key if key_ok else None,
+                "raw": [[_clean(m.header), C.shown(values.get(m.index)) if values.get(m.index) is not None else ""]
+                        for m in matches],
+                "messages": [e["message"] for e in row_errors],
+            })
+        else:
+            if ledger_type.key == "values":
+                data["measure_name"] = _measure_by_key(ctx, data["measure"]).name
+            out.rows.append({"row": row_number, "key": key, "data": data})
+
+    out.error_count = max(out.error_count, len(out.errors))
+    for rows, reason in ((examples, _("模板示例行")), (totals, _("合计行")), (footers, _("表尾说明（填表人、注等）"))):
+        if rows:
+            out.skipped += [{"row": r, "reason": str(reason)} for r in rows]
+            out.notes.append(_("已跳过%(reason)s：第 %(rows)s 行。") % {"reason": reason, "rows": _rows_text(rows)})
+    if not out.rows and not out.error_rows:
+        out.fatal = True
+        out.errors.append(file_problem(ctx, _("工作表「%(sheet)s」表头下没有数据行。") % {"sheet": out.sheet}, out.sheet))
+        out.error_count = len(out.errors)
+
+
+def _rows_text(rows):
+    text = "、".join(str(r) for r in rows[:MAX_NOTES_ROWS])
+    return text + ("…" if len(rows) > MAX_NOTES_ROWS else "")
+
+
+def _clean(header):
+    return " ".join(str(header).split()).lstrip("*＊※ ")
+
+
+def _default(column, ctx):
+    if column.kind == BOOL:
+        return False
+    if column.kind == DISTRICT and ctx.own_district:
+        return ctx.own_district
+    if column.kind == SCOPE:
+        return CITY_SCOPE
+    if column.kind == TEXT:
+        return ""
+    return None
+
+
+def _read(m, raw, percent, ctx, districts, data):
+    column = m.column
+    blank = raw is None or (column.kind != BOOL and C.is_blank(raw)) or (
+        column.kind == BOOL and isinstance(raw, str) and not raw.strip())
+    if blank and not isinstance(raw, (C.FormulaWithoutValue, C.ErrorValue)):
+        if column.kind == DISTRICT and ctx.own_district:
+            return ctx.own_district
+        if column.kind == SCOPE:
+            return CITY_SCOPE
+        if column.required:
+            raise C.CellError(_("必填项（不能为空）"), raw)
+        return _default(column, ctx)
+    kind = column.kind
+    if kind == TEXT:
+        text = C.read_text(raw)
+        if len(text) > 200:
+            raise C.CellError(_("不超过 200 字的文字"), raw)
+        return text
+    if kind == DECIMAL:
+        number = C.read_decimal(raw, places=column.places, unit=column.unit, percent=False)
+        if m.factor != 1:
+            number = (number * Decimal(str(m.factor))).quantize(Decimal(1).scaleb(-column.places))
+        return _bounded(number, column, raw)
+    if kind in (LAT, LNG):
+        return C.canonical(C.read_coordinate(raw, places=column.places, min_value=column.min_value,
+                                             max_value=column.max_value))
+    if kind == BOOL:
+        return C.read_bool(raw)
+    if kind == CHOICE:
+        return C.read_choice(raw, column.choices)
+    if kind == DATE:
+        return C.read_date(raw).isoformat()
+    if kind == DISTRICT:
+        name = districts.get(header_fold(C.read_text(raw)))
+        if name is None:
+            raise C.CellError(_("本市城区之一（%(names)s）") % {"names": "、".join(ctx.districts) or "—"}, raw)
+        if ctx.own_district and name != ctx.own_district:
+            raise C.CellError(_("本区（%(own)s）：区级单位只能填报本区的台账") % {"own": ctx.own_district}, raw)
+        return name
+    if kind == SCOPE:
+        text = header_fold(C.read_text(raw))
+        if text in CITY_WORDS or (ctx.city_name and text == header_fold(ctx.city_name)):
+            return CITY_SCOPE
+        name = districts.get(text)
+        if name is None:
+            raise C.CellError(_("“全市”或本市城区之一（%(names)s）") % {"names": "、".join(ctx.districts) or "—"}, raw)
+        return name
+    if kind == MEASURE:
+        text = header_fold(C.read_text(raw))
+        info = ctx.measures.get(text)
+        if info is None:
+            raise C.CellError(_("指标库中的指标编号或名称（如 5.1 或 城市污水处理率）"), raw)
+        if info.formula_key:
+            raise C.CellError(_("由填报表填写的指标：「%(name)s」由台账自动计算，请上传相应台账") % {"name": info.name}, raw)
+        return info.key
+    if kind == VALUE:
+        info = _measure_by_key(ctx, data.get("measure"))
+        if info is None:  # the measure cell already failed; nothing to check against
+            return C.canonical(C.read_decimal(raw, places=column.places, allow_percent=True))
+        if info.is_qualitative:
+            return "1" if C.read_bool(raw) else "0"
+        is_rate = info.unit == "%"
+        number = C.read_decimal(raw, places=column.places, allow_percent=is_rate, percent=percent and is_rate,
+                                min_value=Decimal(0) if is_rate else None,
+                                max_value=Decimal(100) if is_rate else None)
+        return C.canonical(number)
+    raise AssertionError(kind)
+
+
+def _measure_by_key(ctx, key):
+    if not key:
+        return None
+    return next((info for info in ctx.measures.values() if info.key == key), None)
+
+
+def _bounded(number, column, raw):
+    if column.min_value is not None and number < column.min_value:
+        raise C.CellError(_("不小于 %(min)s 的数值") % {"min": C.canonical(column.min_value)}, raw)
+    if column.max_value is not None and number > column.max_value:
+        raise C.CellError(_("不大于 %(max)s 的数值") % {"max": C.canonical(column.max_value)}, raw)
+    return C.canonical(number)
+
+
+def _cross_checks(ledger_type, data, row_number, by_key, ctx, sheet, values):
+    errors = []
+
+    def err(key, message):
+        m = by_key.get(key)
+        errors.append(problem(ctx, sheet, row_number, m.index if m else None, _clean(m.header) if m else "", "", None,
+                              message=message))
+
+    def dec(key):
+        v = data.get(key)
+        return Decimal(v) if v not in (None, "") else None
+
+    if ledger_type.key == "green_spaces":
+        cover, trees = dec("cover_area_m2"), dec("tree_shrub_area_m2")
+        if cover is not None and trees is not None and trees > cover:
+            err("tree_shrub_area_m2", _("乔灌木覆盖面积（%(t)s m²）不能大于绿化覆盖面积（%(c)s m²）。")
+                % {"t": C.canonical(trees), "c": C.canonical(cover)})
+    if ledger_type.key == "roads":
+        length, shaded = dec("length_m"), dec("shaded_length_m")
+        if length is not None and shaded is not None and shaded > length:
+            err("shaded_length_m", _("林荫路长度（%(s)s m）不能大于道路长度（%(l)s m）。")
+                % {"s": C.canonical(shaded), "l": C.canonical(length)})
+    if ledger_type.key == "compounds" and data.get("kind") == "residential":
+        area = dec("residential_area_m2")
+        if area is None or area <= 0:
+            err("residential_area_m2", _("居住区须填写大于 0 的居住用地面积（用于计算公园绿地服务半径覆盖率）。"))
+    if "lat" in data and "lng" in data and data.get("lat") and data.get("lng"):
+        lat, lng = Decimal(data["lat"]), Decimal(data["lng"])
+        if 70 <= lat <= 140 and 0 <= lng <= 60:
+            err("lat", _("纬度 %(lat)s、经度 %(lng)s 似乎填反了：中国境内纬度约 3–54、经度约 73–136。")
+                % {"lat": data["lat"], "lng": data["lng"]})
+        elif not (0 <= lat <= 60 and 70 <= lng <= 140):
+            err("lat", _("坐标（纬度 %(lat)s，经度 %(lng)s）不在中国境内：请填写十进制度的经纬度。")
+                % {"lat": data["lat"], "lng": data["lng"]})
+    return errors

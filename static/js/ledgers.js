@@ -1,0 +1,20 @@
+// Poll an upload's progress while it is parsed in the background; reload when it is done.
+(function () {
+  "use strict";
+  var box = document.getElementById("ledger-progress");
+  if (!box || !window.fetch) return;
+  var url = box.getAttribute("data-url");
+  var delay = 800;
+  function tick() {
+    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (data) {
+        if (data.done) { window.location.reload(); return; }
+        box.innerHTML = data.html;
+        delay = Math.min(delay * 1.15, 3000);
+        window.setTimeout(tick, delay);
+      })
+      .catch(function () { window.setTimeout(tick, 5000); });
+  }
+  window.setTimeout(tick, delay);
+})();
