@@ -71,6 +71,11 @@ app.conf.beat_schedule = {
         "task": "indicators.jobs.drain_recompute_requests",
         "schedule": timedelta(minutes=5),
     },
+    # Nightly: ledger-computed values again, for changed campaign parameters (writes only changes).
+    "recompute-ledger-values-nightly": {
+        "task": "ledgers.jobs.recompute_ledger_values",
+        "schedule": crontab(hour=1, minute=15),
+    },
     # Nightly: write one compliance snapshot per campaign, indicator and scope for today.
     "recompute-compliance-nightly": {
         "task": "indicators.jobs.recompute_all_compliance",

@@ -9,7 +9,6 @@ from django.utils import timezone
 from organizations.models import Unit
 
 from .models import Campaign, Indicator, IndicatorValue, Phase, Standard, Tier
-from .services import compliance_snapshot_write
 
 WEEKS = 12
 
@@ -118,6 +117,8 @@ def seed(context):
         if measure.id in measures_done:
             continue
         measures_done.add(measure.id)
+        if measure.formula_key:
+            continue  # computed from the demo ledgers (ledgers/demo.py), with provenance down to rows
         if measure.is_qualitative:
             final = Decimal(0) if indicator.name in QUALITATIVE_NOT_MET else Decimal(1)
             series = [final] * WEEKS
@@ -136,6 +137,3 @@ def seed(context):
                                       source=IndicatorValue.Source.DEMO, provenance={"demo": True})
                        for d, v in zip(dates, series)]
     IndicatorValue.objects.bulk_create(values)
-    for campaign in (reinspection, eco_campaign):
-        for d in dates:
-            compliance_snapshot_write(campaign=campaign, on=d)

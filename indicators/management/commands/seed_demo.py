@@ -5,7 +5,15 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 # Each app that contributes demo data has a demo.py with seed(context); order matters.
-DEMO_MODULES = ["organizations.demo", "indicators.demo", "ledgers.demo", "tasks.demo", "inspections.demo", "reports.demo"]
+DEMO_MODULES = [
+    "organizations.demo",
+    "indicators.demo",
+    "ledgers.demo",
+    "tasks.demo",
+    "inspections.demo",
+    "indicators.demo_history",  # snapshots once every value exists
+    "reports.demo",
+]
 
 
 class Command(BaseCommand):
