@@ -6,7 +6,7 @@ from django.http import Http404
 
 from indicators.calendar import AlertPolicy
 from organizations.access import descendant_ids, get_access
-from organizations.models import Membership, Person, Unit
+from organizations.models import Person, Unit
 
 from .models import (
     ESCALATE_DAYS,
@@ -27,14 +27,6 @@ def inspection_settings_for(campaign):
     """The campaign's settings row, or the defaults (unsaved) when the office has not chosen yet."""
     found = InspectionSettings.objects.filter(campaign=campaign).first()
     return found or InspectionSettings(campaign=campaign)
-
-
-def staff_unit_ids(user):
-    """Units the user works for as unit staff, with the streets below a district."""
-    if not user.is_authenticated:
-        return frozenset()
-    roots = set(user.memberships.filter(role=Membership.Role.UNIT_STAFF).values_list("unit_id", flat=True))
-    return frozenset(descendant_ids(roots)) if roots else frozenset()
 
 
 def visible_findings(access, queryset=None):

@@ -30,7 +30,6 @@ from .models import (
     OrderSequence,
     SupervisionOrder,
 )
-from .selectors import staff_unit_ids
 
 
 class TransitionNotAllowed(ValidationError):
@@ -66,7 +65,7 @@ def can_decide_extensions(user):
 
 
 def can_act_for_unit(user, finding):
-    return finding.unit_id in staff_unit_ids(user)
+    return finding.unit_id in access_of(user).staff_unit_ids
 
 
 def _require(allowed, message):

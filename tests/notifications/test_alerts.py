@@ -160,6 +160,16 @@ class BellTests:
         client.post("/notifications/read-all/")
         assert client.get("/notifications/count/").json() == {"unread": 0}
 
+    def test_the_list_shows_each_alert_with_its_kind_level_and_unit(self, client_for, task, lead_staff):
+        with travel(MON + D(1)):
+            alerts_detect()
+            alerts_send()
+            body = client_for(lead_staff).get("/notifications/?show=all").content.decode()
+        assert "完成绿线公示" in body and "逾期（红灯）" in body and "临期预警（黄灯）" in body
+        assert "任务 1：" in body and "市住建局" in body
+        body = client_for(lead_staff).get("/notifications/?show=all&level=red").content.decode()
+        assert 'class="badge red"' in body and 'class="badge yellow"' not in body
+
     def test_nobody_reads_another_users_notification(self, client_for, task, lead_staff, outsider):
         with travel(MON + D(1)):
             alerts_detect()
