@@ -167,7 +167,7 @@ class StandardFixtureTests:
         assert formulas == {k: k for k in [
             "green_coverage_rate", "green_space_rate", "tree_shrub_ratio", "park_green_per_capita",
             "park_service_coverage", "shaded_road_rate", "garden_compound_rate", "comprehensive_parks_per_10k",
-            "greenway_km_per_10k",
+            "greenway_km_per_10k", "road_greening_rate", "park_free_access_rate", "park_emergency_shelter_rate",
         ]}
         assert Measure.objects.get(key="heat_island_intensity").unit == "℃"
 
