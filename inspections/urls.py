@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.finding_list, name="finding_list"),
+    path("export.xlsx", views.finding_export, name="finding_export"),
     path("queue/", views.finding_queue, name="finding_queue"),
     path("new/", views.finding_create, name="finding_create"),
     path("<int:pk>/", views.finding_detail, name="finding_detail"),

@@ -133,6 +133,31 @@ def finding_list(request):
 
 @login_required
 @require_GET
+def finding_export(request):
+    """The list as .xlsx with the page's filters: what the office forwards or prints."""
+    from .export import findings_workbook
+
+    campaign = current_campaign(request)
+    if campaign is None:
+        return _no_campaign(request)
+    access = get_access(request)
+    today = timezone.localdate()
+    policy = campaign.alert_policy()
+    base = visible_findings(access, Finding.objects.filter(campaign=campaign))
+    units = campaign_units(campaign) if access.sees_all else Unit.objects.filter(id__in=access.own_unit_ids)
+    form = FilterForm(request.GET or None, campaign=campaign, units=units.order_by("sort_order", "id"))
+    shown = filter_findings(base, form.filters(), today, policy)
+    findings = _decorate(list(shown.select_related("unit", "round", "indicator").order_by("-found_on", "-id")),
+                         today, policy)
+    content = findings_workbook(campaign, findings, today, {lv.value: str(lv.label) for lv in LEVEL_ORDER})
+    response = HttpResponse(content,
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, f"督查问题-{today:%Y%m%d}.xlsx")
+    return response
+
+
+@login_required
+@require_GET
 def finding_queue(request):
     campaign = current_campaign(request)
     if campaign is None:

@@ -328,8 +328,13 @@ def task_export(request):
     if empty:
         return empty
     today = timezone.localdate()
-    tasks = (Task.objects.filter(campaign=campaign).visible_to(get_access(request)).order_by("seq")
-             .prefetch_related("cooperating_units"))
+    # The list's filters apply, so "export what I am looking at" works; with none it is the
+    # whole table, which re-imports with zero changes.
+    filters = selectors.TableFilters.from_request(request.GET)
+    tasks = filters.apply(Task.objects.filter(campaign=campaign).visible_to(get_access(request)), today)
+    if filters.status:
+        tasks = tasks.filter(Task.objects.status_q(filters.status, today))
+    tasks = tasks.order_by("seq").prefetch_related("cooperating_units")
     return _xlsx_response(export_workbook(campaign, tasks, today), f"任务分解表-{campaign.name}-{today:%Y%m%d}.xlsx")
 
 

@@ -440,3 +440,20 @@ class ImportViewTests:
             response = client.get(url)
             assert response.status_code == 200 and response.content[:2] == b"PK"
             assert "attachment" in response["Content-Disposition"] and ".xlsx" in response["Content-Disposition"]
+
+
+def test_the_export_follows_the_lists_filters(client_for, office_admin, campaign, unit_a, unit_b):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.tasks.conftest import make_task
+
+    make_task(campaign, 1, unit_a)
+    make_task(campaign, 2, unit_b)
+    client = client_for(office_admin)
+    filtered = load_workbook(io.BytesIO(client.get(f"/tasks/export/?unit={unit_b.pk}").content)).active
+    everything = load_workbook(io.BytesIO(client.get("/tasks/export/").content)).active
+    seqs = lambda ws: [r[0] for r in ws.iter_rows(min_row=3, values_only=True) if isinstance(r[0], int)]  # noqa: E731
+    assert seqs(filtered) == [2]
+    assert seqs(everything) == [1, 2]
