@@ -47,7 +47,7 @@ def compliance_history(timer):
         campaign, user = build(tag, 66, weeks)
         client = Client()
         client.force_login(user)
-        url = f"/campaigns/{campaign.pk}/"
+        url = f"/campaigns/{campaign.pk}/"  # the overview of exactly this campaign
         assert client.get(url).status_code == 200
         timer.measure(f"GET overview, {weeks} weeks of history", lambda: client.get(url), repeat=7)
 

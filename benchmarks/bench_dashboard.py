@@ -1,0 +1,40 @@
+"""The dashboard's cost must not follow the number of findings and tasks."""
+from datetime import timedelta
+
+from django.test import Client
+from django.utils import timezone
+
+from benchmarks import benchmark
+from benchmarks.bench_compliance import build
+
+
+@benchmark("dashboard_findings", "dashboard: 50 vs 2 000 findings and 20 vs 800 tasks (should stay nearly flat)")
+def dashboard_findings(timer):
+    from inspections.models import Finding
+    from organizations.models import Unit
+    from tasks.models import Task
+
+    for tag, findings, tasks in (("d50", 50, 20), ("d2000", 2000, 800)):
+        campaign, user = build(tag, 41, 12)
+        units = [Unit.objects.create(name=f"{tag}单位{i}", kind=Unit.Kind.DEPARTMENT, parent=campaign.city)
+                 for i in range(20)]
+        today = timezone.localdate()
+        Finding.objects.bulk_create([
+            Finding(campaign=campaign, unit=units[i % 20], found_on=today - timedelta(days=i % 60),
+                    deadline=today + timedelta(days=(i % 30) - 15), description=f"问题{i}", address="人民路",
+                    status=["assigned", "in_rectification", "submitted", "closed"][i % 4])
+            for i in range(findings)
+        ], batch_size=500)
+        Task.objects.bulk_create([
+            Task(campaign=campaign, seq=i + 1, content=f"任务{i}", lead_unit=units[i % 20],
+                 due_on=today + timedelta(days=(i % 40) - 20))
+            for i in range(tasks)
+        ], batch_size=500)
+        client = Client()
+        client.force_login(user)
+        url = f"/reports/dashboard/?campaign={campaign.pk}"
+        response = client.get(url)
+        assert response.status_code == 200 and campaign.name in response.content.decode()
+        for _ in range(3):  # warm caches before timing
+            client.get(url)
+        timer.measure(f"GET dashboard, {findings} findings / {tasks} tasks", lambda: client.get(url), repeat=9)
