@@ -1,6 +1,7 @@
 """The content of the dashboard's figures and of the weekly briefing, from one function."""
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from indicators.models import format_decimal
@@ -44,7 +45,14 @@ def summary_paragraph(campaign, figures, compliance, work):
         % {"new": work.findings_new, "closed": work.findings_closed, "open": work.findings_open,
            "overdue": work.findings_overdue, "tasks": work.tasks_overdue}
     )
-    return "".join(parts) if figures else ""
+    # Chinese sentences end in 。 and run on; English ones need a space between them.
+    separator = "" if (get_language() or "").startswith("zh") else " "
+    return separator.join(parts) if figures else ""
+
+
+# SVG text does not inherit the page's lang: without a named family Noto's Japanese face is
+# picked for the unit names.
+SVG_FONT = "Noto Sans CJK SC, Noto Sans SC, sans-serif"
 
 
 def svg_bars(rows, *, width=520, bar=16, gap=8, colors=("#d93b3b", "#c77700"), legend=()):
@@ -56,7 +64,8 @@ def svg_bars(rows, *, width=520, bar=16, gap=8, colors=("#d93b3b", "#c77700"), l
     height = top + len(rows) * (bar + gap)
     peak = max(sum(values) for _, *values in rows) or 1
     scale = (width - label_w - 40) / peak
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">']
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
+           f' font-family="{SVG_FONT}">']
     x = label_w
     for i, name in enumerate(legend):
         out.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colors[i]}"/>'
@@ -91,7 +100,8 @@ def svg_line(points, *, width=520, height=150, color="#208a5f"):
         return top + (height - top - bottom) * (1 - v / peak)
 
     coords = " ".join(f"{left + i * step:.1f},{y_of(v):.1f}" for i, v in enumerate(ys))
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
+           f' font-family="{SVG_FONT}">',
            f'<line x1="{left}" y1="{y_of(peak):.1f}" x2="{width - right}" y2="{y_of(peak):.1f}" stroke="#d9dfe5"/>',
            f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#b7c0ca"/>',
            f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="2.5"/>']

@@ -23,6 +23,13 @@ def pdf_text(path):
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
+def briefing_context_summary(campaign):
+    from django.utils import translation
+
+    with translation.override("en"), travel():
+        return briefing_context(campaign, SUNDAY, number=1)["summary"]
+
+
 @pytest.fixture
 def busy(campaign, unit_a, unit_b):
     late = add_finding(campaign, unit_a, found=MONDAY, deadline=SUNDAY - timedelta(days=2))
@@ -82,6 +89,7 @@ class BriefingPdfTests:
         cjk = [line for line in fonts.splitlines()[2:] if "CJK" in line]
         assert cjk and all(line.split()[0].split("+")[0].isupper() and "+" in line.split()[0] for line in cjk)
         assert all(" yes yes " in line for line in cjk)  # embedded, subset
+        assert "CJK-JP" not in fonts and "CJK-KR" not in fonts  # the Chinese faces, also in the SVG charts
         assert briefing.pdf.size < 2 * 1024 * 1024
 
     def test_the_english_briefing_uses_english_dates_and_numbers(self, campaign, busy):
@@ -89,6 +97,8 @@ class BriefingPdfTests:
             briefing = briefing_build(campaign=campaign, week_start=MONDAY, language="en")
         text = pdf_text(briefing.pdf.path)
         assert "7 June 2026" in text
+        summary = briefing_context_summary(campaign)
+        assert ". " in summary and ".B" not in summary and ".T" not in summary  # sentences are spaced
         assert "2026年" not in text
         assert f"No. {briefing.number}" in text and f"第{briefing.number}期" not in text
 
