@@ -1,4 +1,6 @@
 from django.contrib import admin
+from import_export import fields, resources
+from import_export.admin import ImportExportModelAdmin
 
 from organizations.admin_audit import AuditedAdminMixin
 
@@ -56,8 +58,27 @@ class IndicatorValueAdmin(AuditedAdminMixin, admin.ModelAdmin):
     raw_id_fields = ("entered_by",)
 
 
+class HolidayResource(resources.ModelResource):
+    """The public-holiday calendar as a spreadsheet the office uploads each year (日期, 名称, 调休上班)."""
+
+    date = fields.Field(attribute="date", column_name="日期", widget=resources.widgets.DateWidget("%Y-%m-%d"))
+    name = fields.Field(attribute="name", column_name="名称")
+    is_workday = fields.Field(attribute="is_workday", column_name="调休上班", widget=resources.widgets.BooleanWidget())
+
+    class Meta:
+        model = Holiday
+        import_id_fields = ("date",)
+        fields = ("date", "name", "is_workday")
+        use_transactions = True
+        # All or nothing: one bad row rolls the whole file back (tech-notes).
+        rollback_on_validation_errors = True
+        skip_unchanged = True
+        report_skipped = True
+
+
 @admin.register(Holiday)
-class HolidayAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class HolidayAdmin(AuditedAdminMixin, ImportExportModelAdmin):
+    resource_classes = [HolidayResource]
     list_display = ("date", "name", "is_workday")
 
 

@@ -122,3 +122,28 @@ class ValueRecordTests:
         indicator_value_record(measure=green.measure, scope=city, as_of=DAY, value="30")
         indicator_value_record(measure=green.measure, scope=city, as_of=DAY, value="30.0")
         assert AuditEntry.objects.count() == 1
+
+
+class SnapshotCrashTests:
+    def test_a_job_dying_mid_write_leaves_no_half_day_and_the_rerun_completes(self, setup, city, districts,
+                                                                               monkeypatch):
+        from indicators.models import ComplianceSnapshot as Snap
+
+        campaign, green, *_ = setup
+        put(green.measure, city, "30")
+        real = Snap.objects.update_or_create
+        calls = {"n": 0}
+
+        def dies_on_the_third_row(*args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise SystemExit("worker killed")  # not an Exception: nothing in the job may swallow it
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(Snap.objects, "update_or_create", dies_on_the_third_row)
+        with pytest.raises(SystemExit):
+            compliance_snapshot_write(campaign=campaign, on=DAY)
+        assert not Snap.objects.filter(campaign=campaign, date=DAY).exists()
+        monkeypatch.setattr(Snap.objects, "update_or_create", real)
+        assert compliance_snapshot_write(campaign=campaign, on=DAY) == 7
+        assert Snap.objects.filter(campaign=campaign, date=DAY).count() == 7
