@@ -26,6 +26,28 @@ def _broker_for_tests():
 
 
 @pytest.fixture
+def dead_broker(monkeypatch):
+    """A broker nobody listens on, as with Redis down. Celery's broker_url prefers the
+    CELERY_BROKER_URL environment variable over app.conf, so both are pointed at it."""
+    from config.celery import app
+
+    dead = "redis://127.0.0.1:9/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)
+    saved = app.conf.broker_url, app.conf.broker_transport_options
+    app.conf.broker_url = dead
+    app.conf.broker_transport_options = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1,
+                                         "interval_max": 0.1, "socket_connect_timeout": 1}
+    app.pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    yield dead
+    app.conf.broker_url, app.conf.broker_transport_options = saved
+    app.pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
 def city(db):
     return Unit.objects.create(name="测试市", kind=Unit.Kind.CITY)
 

@@ -4,23 +4,9 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from config.celery import app
 from indicators.jobs import drain_recompute_requests
 from indicators.models import Campaign, ComplianceSnapshot, RecomputeRequest, Tier
 from tests.factories import make_indicator, make_standard
-
-
-@pytest.fixture
-def dead_broker():
-    """A broker URL nobody listens on: publishing fails fast, as with Redis down."""
-    saved = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app.conf.broker_transport_options = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1,
-                                         "interval_max": 0.1, "socket_connect_timeout": 1}
-    app.pool.force_close_all()
-    yield
-    app.conf.broker_url, app.conf.broker_transport_options = saved
-    app.pool.force_close_all()
 
 
 @pytest.fixture

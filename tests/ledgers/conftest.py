@@ -101,16 +101,3 @@ def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def dead_broker():
-    """Point the Celery app at a port where nothing listens, for this test only."""
-    from config.celery import app
-
-    old = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:9/0"
-    app._pool = None
-    app.amqp._producer_pool = None
-    yield
-    app.conf.broker_url = old
-    app._pool = None
-    app.amqp._producer_pool = None
