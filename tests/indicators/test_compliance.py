@@ -3,7 +3,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from indicators.models import Campaign, ComplianceSnapshot, Indicator, IndicatorValue, Tier
+from indicators.models import Campaign, ComplianceSnapshot, IndicatorValue, Tier
 from indicators.selectors import campaign_compliance, readiness
 from indicators.services import compliance_snapshot_write, indicator_value_record
 from organizations.models import AuditEntry

@@ -11,7 +11,7 @@ from indicators.models import IndicatorValue
 from indicators.selectors import campaign_compliance
 from ledgers import jobs
 from ledgers import services as S
-from ledgers.models import Ledger, LedgerRow, LedgerUpload, LedgerVersion
+from ledgers.models import LedgerRow, LedgerUpload, LedgerVersion
 from ledgers.workbooks import error_workbook
 from organizations.models import AuditEntry
 

@@ -3,7 +3,6 @@ from datetime import date
 import pytest
 
 from indicators.models import Campaign, Tier
-from organizations.models import Person
 from tasks.models import Task
 
 MON = date(2026, 6, 1)  # a Monday; deadlines below are relative to it

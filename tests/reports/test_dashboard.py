@@ -3,7 +3,6 @@ from datetime import timedelta
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from organizations.models import Unit
 from tests.factories import make_indicator
