@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -123,6 +124,34 @@ def set_language_cookie(driver, base_url, language, cookie_name="django_language
     )
 
 
+def page_replaced(old_html):
+    """An expected condition: the document `old_html` belonged to has been replaced.
+
+    Chromium reports a node of a replaced document either as stale or, at times, as an
+    inspector error "Node with given id does not belong to the document"; both mean gone."""
+
+    def gone(_driver):
+        try:
+            old_html.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc) or "No node with given id" in str(exc):
+                return True
+            raise
+        return False
+
+    return gone
+
+
+def click_and_wait(driver, element, timeout=30):
+    """Click something that loads a new page and wait until that page has loaded."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, timeout).until(page_replaced(page))
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def submit_login_form(driver, login_url, username, password):
     """Open login_url, fill the login form and wait for the next page to load."""
     driver.get(login_url)
@@ -135,10 +164,7 @@ def submit_login_form(driver, login_url, username, password):
     username_input.send_keys(username)
     password_input.clear()
     password_input.send_keys(password)
-    page = driver.find_element(By.TAG_NAME, "html")
-    form.find_element(By.CSS_SELECTOR, "[type=submit]").click()
-    wait.until(EC.staleness_of(page))
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    click_and_wait(driver, form.find_element(By.CSS_SELECTOR, "[type=submit]"))
 
 
 def page_height(driver):

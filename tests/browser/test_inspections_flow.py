@@ -14,7 +14,7 @@ from indicators.models import Campaign, Tier
 from inspections.models import Finding, FindingEvent
 from organizations.models import Membership, Person, Unit
 
-from . import login, screenshot
+from . import click_and_wait, login, screenshot
 
 PASSWORD = "Duban-2026-xianqi"
 
@@ -56,12 +56,9 @@ def tap(browser, element):
 
 def submit(browser, form_css):
     """Press a form's submit button and wait for the next page."""
-    page = browser.find_element(By.TAG_NAME, "html")
     button = browser.find_element(By.CSS_SELECTOR, f"{form_css} button[type=submit]")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-    button.click()
-    WebDriverWait(browser, 30).until(EC.staleness_of(page))
-    wait_for(browser, "body")
+    click_and_wait(browser, button)
 
 
 def test_inspector_records_unit_rectifies_inspector_closes(browser_factory, live_server, tmp_path, settings):

@@ -19,7 +19,7 @@ from ledgers.workbooks import ledger_workbook
 from organizations.models import Membership, Person, Unit
 from tests.factories import make_indicator, make_standard
 
-from . import login, screenshot, set_window
+from . import click_and_wait, login, screenshot, set_window
 
 PASSWORD = "Chuangyuan-2026-test"
 DISTRICTS = ["城东区", "城西区", "城南区", "城北区"]
@@ -60,12 +60,6 @@ def make_world():
 
 def wait_for(browser, css):
     return WebDriverWait(browser, 20).until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
-
-
-def click_and_wait(browser, element):
-    page = browser.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(browser, 20).until(EC.staleness_of(page))
 
 
 def wait_for_file(folder, pattern, seconds=20):

@@ -15,7 +15,7 @@ from organizations.models import Membership, Person, Unit
 from tasks.models import Review, Task, TaskUpdate
 from tests.factories import make_indicator, make_standard
 
-from . import login, screenshot
+from . import click_and_wait, login, screenshot
 
 PASSWORD = "Chuangyuan-2026-test"
 
@@ -62,12 +62,6 @@ def table_file(tmp_path):
 
 def wait_for(browser, css):
     return WebDriverWait(browser, 20).until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
-
-
-def click_and_wait(browser, element):
-    page = browser.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(browser, 20).until(EC.staleness_of(page))
 
 
 def test_office_imports_unit_reports_office_accepts(browser_factory, live_server, tmp_path):
