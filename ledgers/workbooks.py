@@ -15,6 +15,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from organizations.excel import set_text  # text is never a formula, whatever it starts with
+
 from .schemas import BOOL, CHOICE, DATE, DECIMAL, DISTRICT, LAT, LNG, MEASURE, SCOPE, VALUE
 
 HEADER_ROW = 3
@@ -24,12 +26,6 @@ HEADER_FILL = PatternFill("solid", fgColor="E3F3EA")
 EXAMPLE_FONT = Font(italic=True, color="808080")
 THIN = Side(style="thin", color="B7C0CA")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-
-
-def set_text(cell, value):
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"  # never a formula, whatever the text starts with
 
 
 def _save(wb):
