@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from indicators.selectors import current_campaign
@@ -471,8 +472,9 @@ def finding_order_batch(request):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("finding_order_list")
-    messages.success(request, _("已生成 %(number)s，共 %(n)s 个问题。") % {"number": order.number,
-                                                                   "n": order.findings.count()})
+    n = order.findings.count()
+    messages.success(request, ngettext("已生成 %(number)s，共 %(n)s 个问题。", "已生成 %(number)s，共 %(n)s 个问题。", n)
+                     % {"number": order.number, "n": n})
     return redirect("finding_order_list")
 
 

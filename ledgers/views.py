@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from indicators.models import IndicatorValue, format_decimal
@@ -255,7 +255,8 @@ def ledger_upload_confirm(request, pk):
     except LedgerError as exc:
         messages.error(request, str(exc))
         return redirect("ledger_upload_detail", pk=upload.pk)
-    text = _("已确认为 %(ledger)s v%(n)s，共 %(rows)s 行。") % {
+    text = ngettext("已确认为 %(ledger)s v%(n)s，共 %(rows)s 行。", "已确认为 %(ledger)s v%(n)s，共 %(rows)s 行。",
+                    outcome.version.row_count) % {
         "ledger": upload.ledger, "n": outcome.version.number, "rows": outcome.version.row_count}
     if outcome.values:
         names = "、".join(dict.fromkeys(f"{v.measure.name}" for v in outcome.values))
@@ -376,7 +377,8 @@ def ledger_recompute(request):
     with transaction.atomic():
         written, skipped = services.ledger_values_recompute(city=city, campaign=campaign, user=request.user)
         services.compliance_requests(city=city, reason=_("按当前台账重新计算"))
-    messages.success(request, _("已按当前台账重新计算 %(n)s 个指标数值。") % {"n": len(written)})
+    messages.success(request, ngettext("已按当前台账重新计算 %(n)s 个指标数值。", "已按当前台账重新计算 %(n)s 个指标数值。",
+                                               len(written)) % {"n": len(written)})
     for label, scope, reason in skipped:
         messages.warning(request, _("未能计算%(scope)s%(label)s：%(reason)s") % {"label": label, "scope": scope.name,
                                                                             "reason": reason})

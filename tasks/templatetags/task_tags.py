@@ -1,6 +1,7 @@
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from tasks.models import Review, Status
 
@@ -61,11 +62,11 @@ def due_hint(task, today):
         return ""
     left = (task.due_on - today).days
     if left < 0:
-        return format_html('<span class="due-hint red">{}</span>', _("逾期 %(n)s 天") % {"n": -left})
+        return format_html('<span class="due-hint red">{}</span>', ngettext("逾期 %(n)s 天", "逾期 %(n)s 天", -left) % {"n": -left})
     if left == 0:
         return format_html('<span class="due-hint yellow">{}</span>', _("今天到期"))
     if left <= 7:
-        return format_html('<span class="due-hint yellow">{}</span>', _("还剩 %(n)s 天") % {"n": left})
+        return format_html('<span class="due-hint yellow">{}</span>', ngettext("还剩 %(n)s 天", "还剩 %(n)s 天", left) % {"n": left})
     return ""
 
 
