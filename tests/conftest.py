@@ -37,11 +37,14 @@ def dead_broker(monkeypatch):
     app.conf.broker_url = dead
     app.conf.broker_transport_options = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1,
                                          "interval_max": 0.1, "socket_connect_timeout": 1}
-    app.pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
+    _reset_connections(app)
     yield dead
     app.conf.broker_url, app.conf.broker_transport_options = saved
+    _reset_connections(app)
+
+
+def _reset_connections(app):
+    """Drop pooled broker connections so the next publish connects to the current URL."""
     app.pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
