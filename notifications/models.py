@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AlertEvent(models.Model):
-    """One alert per (object, level): the database guarantees an alert is raised once,
-    however many detect runs overlap or repeat."""
+    """One alert per (object, level, deadline): the database guarantees an alert is raised
+    once, however many detect runs overlap or repeat. The deadline is part of the key so an
+    extended or reset deadline is watched again from blue: nothing falls through."""
 
     class Level(models.TextChoices):
         YELLOW = "yellow", _("临期预警（黄灯）")
@@ -38,7 +39,9 @@ class AlertEvent(models.Model):
         verbose_name_plural = _("预警事件")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["content_type", "object_id", "level"], name="uniq_alert_per_level")
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "level", "deadline"], name="uniq_alert_per_level_and_deadline"
+            )
         ]
         indexes = [models.Index(fields=["processed_at", "next_attempt_at"])]
 

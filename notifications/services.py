@@ -1,4 +1,4 @@
-"""Detect deadline alerts and deliver them, exactly once per (object, level)."""
+"""Detect deadline alerts and deliver them, exactly once per (object, level, deadline)."""
 import logging
 from datetime import timedelta
 
@@ -26,8 +26,9 @@ MAX_ATTEMPTS = 8
 def alert_refresh(*, obj, today=None, policy=None):
     """Bring one object's alert level up to date; create an event for each level crossed.
 
-    Safe to run concurrently and repeatedly: events are unique per (object, level), so the
-    loser of a race gets the existing row and nothing is raised twice.
+    Safe to run concurrently and repeatedly: events are unique per (object, level, deadline),
+    so the loser of a race gets the existing row and nothing is raised twice; a new deadline
+    (an approved extension, a return with a new date) starts a new watch.
     """
     today = today or timezone.localdate()
     campaign = obj.alert_campaign()
@@ -43,10 +44,10 @@ def alert_refresh(*, obj, today=None, policy=None):
                 content_type=content_type,
                 object_id=obj.pk,
                 level=crossed,
+                deadline=deadline,
                 defaults={
                     "campaign": campaign,
                     "unit": unit,
-                    "deadline": deadline,
                     "title": obj.alert_title()[:300],
                     "url": obj.get_absolute_url(),
                 },

@@ -219,3 +219,23 @@ class ConcurrentSendTests:
         assert Notification.objects.filter(user=lead_staff).count() == 2
         assert len(mail.outbox) == 2  # one e-mail per level, not one per sender
         assert DeliveryAttempt.objects.filter(ok=True).count() == 2
+
+
+class NewDeadlineTests:
+    def test_an_extended_deadline_is_watched_again_each_level_once(self, task):
+        from notifications.services import alert_refresh
+
+        with travel(MON + D(1)):
+            assert sorted(e.level for e in alerts_detect()) == ["red", "yellow"]
+            task.due_on = MON + D(10)  # the office grants an extension
+            task.save()
+            assert alert_refresh(obj=task) == []  # back to blue: nothing to say yet
+            task.refresh_from_db()
+            assert task.alert_level == "blue"
+        with travel(MON + D(7)):
+            assert [e.level for e in alerts_detect()] == ["yellow"]  # warned again for the new date
+            assert alerts_detect() == []
+        with travel(MON + D(11)):
+            assert [e.level for e in alerts_detect()] == ["red"]
+        assert AlertEvent.objects.filter(object_id=task.pk).count() == 4
+        assert AlertEvent.objects.filter(object_id=task.pk, level="yellow", deadline=MON + D(10)).count() == 1
