@@ -103,3 +103,12 @@ class CampaignIndicatorTests:
         assert response.status_code == 200
         assert "输入一个数字" in response.content.decode()
         assert IndicatorValue.objects.count() == before
+
+
+class OverviewProvenanceLinkTests:
+    def test_a_ledger_computed_value_links_to_how_it_was_made(self, client_for, lead_staff, campaign, city):
+        indicator = campaign.standards.get().indicators.get(code="2.2")
+        value = IndicatorValue.objects.filter(measure=indicator.measure, scope=city).latest("as_of")
+        IndicatorValue.objects.filter(pk=value.pk).update(source=IndicatorValue.Source.LEDGER)
+        body = client_for(lead_staff).get(f"/campaigns/{campaign.pk}/").content.decode()
+        assert f'href="/ledgers/values/{value.pk}/?next=' in body
