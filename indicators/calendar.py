@@ -66,6 +66,24 @@ class AlertPolicy:
         upcoming = [starts[level] for level in LEVELS if starts[level] > today]
         return min(upcoming) if upcoming else None
 
+    def deadline_bounds(self, today: date) -> tuple[date, date]:
+        """(the latest deadline already yellow on `today`, the latest already escalated).
+
+        Inverting the policy once lets querysets filter by level in SQL with exactly the
+        boundaries of `level_on`, working days included."""
+        yellow_until = today  # a deadline of today is always yellow
+        for _ in range(400):
+            nxt = yellow_until + timedelta(days=1)
+            if self.shift(nxt, -self.yellow_days) > today:
+                break
+            yellow_until = nxt
+        escalated_until = today - timedelta(days=1)
+        for _ in range(400):
+            if self.shift(escalated_until, self.escalation_days + 1) <= today:
+                break
+            escalated_until -= timedelta(days=1)
+        return yellow_until, escalated_until
+
     def days_overdue(self, deadline: date | None, today: date) -> int:
         return max(0, (today - deadline).days) if deadline else 0
 

@@ -237,6 +237,9 @@ class FilterForm(forms.Form):
     """The list page's filters; invalid values are dropped, never an error page."""
 
     unit = forms.ModelChoiceField(queryset=Unit.objects.none(), required=False)
+    role = forms.ChoiceField(choices=[("", ""), ("lead", _("牵头负责")), ("cooperating", _("配合"))], required=False)
+    state = forms.ChoiceField(choices=[("", "")] + list(Finding.State.choices), required=False)
+    closed_from = forms.DateField(required=False)
     status = forms.ChoiceField(choices=[("", "")] + list(Finding.Status.choices), required=False)
     level = forms.ChoiceField(choices=[("", "")] + list(Finding.AlertLevel.choices),
                               required=False)

@@ -5,6 +5,7 @@ Rules about one finding are methods here with no queries (`alert_level_on`,
 `next_alert_on`, `can`); writes that change state live in services.py.
 """
 import uuid
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from indicators import states
 from indicators.calendar import AlertPolicy
 from indicators.models import Campaign, Indicator, Standard
 from organizations.models import Person, Unit
@@ -89,7 +91,69 @@ class InspectionRound(models.Model):
         return [line.strip() for line in self.route.splitlines() if line.strip()]
 
 
+class FindingQuerySet(models.QuerySet):
+    """The one SQL definition of a finding's states (see indicators.states); the pure twin
+    for one finding is Finding.in_state. Both read the facts as at the end of the day `on`,
+    so a past week's briefing and today's list use the same words."""
+
+    def state_q(self, state, on, policy=None, *, as_at=False):
+        end = states.day_end(on) if as_at else None
+        existed = states.stamped_before("created_at", end)
+        closed = Q(status=Finding.Status.CLOSED) & states.stamped_before("closed_at", end)
+        handed_in = (
+            ~closed & Q(status__in=(Finding.Status.SUBMITTED, Finding.Status.CLOSED))
+            & states.stamped_before("submitted_at", end)
+        )
+        if state == states.CLOSED:
+            return existed & closed
+        if state == states.SUBMITTED:
+            return existed & handed_in
+        if state == states.OPEN:
+            return existed & ~closed
+        held = existed & ~closed & ~handed_in
+        if state == "held":
+            return held
+        return held & states.deadline_q(state, "deadline", on, policy or default_policy())
+
+    def in_state(self, state, on, policy=None, *, as_at=False):
+        return self.filter(self.state_q(state, on, policy, as_at=as_at))
+
+    def open(self, on):
+        return self.in_state(states.OPEN, on)
+
+    def due_soon(self, on, policy=None):
+        return self.in_state(states.DUE_SOON, on, policy)
+
+    def overdue(self, on, policy=None):
+        return self.in_state(states.OVERDUE, on, policy)
+
+    def escalated(self, on, policy=None):
+        return self.in_state(states.ESCALATED, on, policy)
+
+    def submitted(self, on):
+        return self.in_state(states.SUBMITTED, on)
+
+    def closed(self, on):
+        return self.in_state(states.CLOSED, on)
+
+    def due_within(self, on, days, *, as_at=False):
+        """Held by the unit with a deadline in the `days` after `on` (the briefing's 下周到期)."""
+        return self.in_state("held", on, as_at=as_at).filter(deadline__gt=on, deadline__lte=on + timedelta(days=days))
+
+
+def default_policy():
+    return AlertPolicy(YELLOW_DAYS, ESCALATE_DAYS)
+
+
 class Finding(models.Model):
+    class State(models.TextChoices):
+        OPEN = states.OPEN, _("在办")
+        DUE_SOON = states.DUE_SOON, _("临期")
+        OVERDUE = states.OVERDUE, _("逾期")
+        ESCALATED = states.ESCALATED, _("逾期升级")
+        SUBMITTED = states.SUBMITTED, _("待复核")
+        CLOSED = states.CLOSED, _("已销号")
+
     class Status(models.TextChoices):
         ASSIGNED = "assigned", _("已交办")
         IN_RECTIFICATION = "in_rectification", _("整改中")
@@ -170,6 +234,8 @@ class Finding(models.Model):
     submitted_at = models.DateTimeField(_("提交复核时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
 
+    objects = FindingQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("督查问题")
         verbose_name_plural = _("督查问题")
@@ -223,6 +289,28 @@ class Finding(models.Model):
     def days_left_on(self, today):
         return None if self.deadline is None else (self.deadline - today).days
 
+    def in_state(self, state, on, policy=None, *, as_at=False):
+        """The pure twin of FindingQuerySet.state_q: is this finding in `state` on `on`?"""
+        end = states.day_end(on) if as_at else None
+        if not states.before(self.created_at, end):
+            return False
+        closed = self.status == self.Status.CLOSED and states.before(self.closed_at, end)
+        handed_in = (not closed and self.status in (self.Status.SUBMITTED, self.Status.CLOSED)
+                     and states.before(self.submitted_at, end))
+        if state == states.CLOSED:
+            return closed
+        if state == states.SUBMITTED:
+            return handed_in
+        if state == states.OPEN:
+            return not closed
+        held = not closed and not handed_in
+        if state == "held":
+            return held
+        return held and states.deadline_matches(state, self.deadline, on, policy or default_policy())
+
+    def held_on(self, on):
+        return self.in_state("held", on)
+
     def alert_level_on(self, today, yellow_days=YELLOW_DAYS, escalate_days=ESCALATE_DAYS, *, policy=None):
         """blue: on time; yellow: due within yellow_days (deadline day included); red:
         overdue; escalated: overdue for more than escalate_days. None while the unit does
@@ -230,14 +318,14 @@ class Finding(models.Model):
 
         The arithmetic is indicators.calendar.AlertPolicy's, shared with tasks; pass the
         campaign's policy to count working days."""
-        if self.status not in self.UNIT_STATUSES:
+        if not self.held_on(today):
             return None
         policy = policy or AlertPolicy(yellow_days, escalate_days)
         return policy.level_on(self.deadline, today)
 
     def next_alert_on(self, today, yellow_days=YELLOW_DAYS, escalate_days=ESCALATE_DAYS, *, policy=None):
         """The first date after today on which the level rises, or None."""
-        if self.status not in self.UNIT_STATUSES:
+        if not self.held_on(today):
             return None
         policy = policy or AlertPolicy(yellow_days, escalate_days)
         return policy.next_change(self.deadline, today)

@@ -4,13 +4,11 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 
-from indicators.calendar import AlertPolicy
+from indicators.states import day_end
 from organizations.access import descendant_ids, get_access
 from organizations.models import Person, Unit
 
 from .models import (
-    ESCALATE_DAYS,
-    YELLOW_DAYS,
     AccountabilityRecord,
     ExtensionRequest,
     Finding,
@@ -41,6 +39,18 @@ def visible_findings(access, queryset=None):
     return queryset.filter(Q(unit_id__in=ids) | Exists(cooperating))
 
 
+def filter_units(campaign, access):
+    """The unit filter's choices: every unit the user can see findings of — all of the
+    campaign's units for wide roles; for unit staff their own units and every unit that
+    leads or cooperates on a finding they can see."""
+    if access.sees_all:
+        return campaign_units(campaign).order_by("sort_order", "id")
+    visible = visible_findings(access, Finding.objects.filter(campaign=campaign))
+    ids = set(access.own_unit_ids) | set(visible.values_list("unit_id", flat=True))
+    ids |= set(Finding.cooperating_units.through.objects.filter(finding__in=visible).values_list("unit_id", flat=True))
+    return Unit.objects.filter(id__in=ids).select_related("parent").order_by("sort_order", "id")
+
+
 def get_finding_for_user(request, pk):
     finding = (
         visible_findings(get_access(request))
@@ -53,48 +63,39 @@ def get_finding_for_user(request, pk):
     return finding
 
 
-def default_policy():
-    return AlertPolicy(YELLOW_DAYS, ESCALATE_DAYS)
-
-
-def level_bounds(policy, today):
-    """The latest deadline that is already yellow today, and the latest already escalated.
-
-    Inverting the policy once per request lets the list filter by level in SQL with the
-    exact boundaries of Finding.alert_level_on, working days included."""
-    yellow_until = today  # a deadline of today is always yellow
-    for _ in range(400):
-        nxt = yellow_until + timedelta(days=1)
-        if policy.shift(nxt, -policy.yellow_days) > today:
-            break
-        yellow_until = nxt
-    escalated_until = today - timedelta(days=1)
-    for _ in range(400):
-        if policy.shift(escalated_until, policy.escalation_days + 1) <= today:
-            break
-        escalated_until -= timedelta(days=1)
-    return yellow_until, escalated_until
-
-
 def level_q(level, today, policy=None):
-    """The queryset twin of Finding.alert_level_on: the same boundaries, as a filter."""
-    yellow_until, escalated_until = level_bounds(policy or default_policy(), today)
-    unit_holds = Q(status__in=Finding.UNIT_STATUSES)
-    if level == Finding.AlertLevel.BLUE:
-        return unit_holds & Q(deadline__gt=yellow_until)
-    if level == Finding.AlertLevel.YELLOW:
-        return unit_holds & Q(deadline__gte=today, deadline__lte=yellow_until)
-    if level == Finding.AlertLevel.RED:
-        return unit_holds & Q(deadline__lt=today, deadline__gt=escalated_until)
-    if level == Finding.AlertLevel.ESCALATED:
-        return unit_holds & Q(deadline__lte=escalated_until)
-    raise ValueError(level)
+    """The queryset twin of Finding.alert_level_on: one light (blue / yellow / red / escalated)."""
+    return Finding.objects.state_q(level, today, policy)
 
 
-def filter_findings(queryset, filters, today, policy=None):
-    """Apply the list page's cleaned filters (a dict of optional values)."""
-    if filters.get("unit"):
-        queryset = queryset.filter(unit=filters["unit"])
+def filter_findings(queryset, filters, today, policy=None, access=None):
+    """Apply the list page's cleaned filters (a dict of optional values).
+
+    `unit` is the responsible unit; `role` narrows to findings the chosen unit (or, without
+    one, the user's own units) leads ("lead") or only cooperates on ("cooperating")."""
+    role = filters.get("role")
+    unit = filters.get("unit")
+    if role:
+        if unit is not None:
+            unit_ids = {unit.pk}
+        elif access is not None and not access.sees_all:
+            unit_ids = access.own_unit_ids
+        else:
+            unit_ids = None
+        if role == "lead" and unit_ids is not None:
+            queryset = queryset.filter(unit_id__in=unit_ids)
+        elif role == "cooperating":
+            cooperating = Finding.cooperating_units.through.objects.filter(finding_id=OuterRef("pk"))
+            if unit_ids is not None:
+                cooperating = cooperating.filter(unit_id__in=unit_ids)
+                queryset = queryset.exclude(unit_id__in=unit_ids)
+            queryset = queryset.filter(Exists(cooperating))
+    elif unit is not None:
+        queryset = queryset.filter(unit=unit)
+    if filters.get("state"):
+        queryset = queryset.filter(Finding.objects.state_q(filters["state"], today, policy))
+    if filters.get("closed_from"):
+        queryset = queryset.filter(closed_at__gte=day_end(filters["closed_from"] - timedelta(days=1)))
     if filters.get("status"):
         queryset = queryset.filter(status=filters["status"])
     if filters.get("level"):
@@ -115,16 +116,19 @@ def filter_findings(queryset, filters, today, policy=None):
 
 
 def finding_counts(queryset, today, policy=None):
-    """Counts by status and by alert level in one query."""
+    """Counts by status, by alert level and by state in one query."""
     aggregates = {f"status_{s}": Count("id", filter=Q(status=s)) for s in Finding.Status.values}
     aggregates.update({f"level_{lv}": Count("id", filter=level_q(lv, today, policy)) for lv in LEVEL_ORDER})
+    aggregates.update({f"state_{st}": Count("id", filter=Finding.objects.state_q(st, today, policy))
+                       for st in Finding.State.values})
     aggregates["total"] = Count("id")
     row = queryset.order_by().aggregate(**aggregates)
     return {
         "total": row["total"],
         "status": {s: row[f"status_{s}"] for s in Finding.Status.values},
         "level": {lv.value: row[f"level_{lv}"] for lv in LEVEL_ORDER},
-        "open": sum(row[f"status_{s}"] for s in Finding.OPEN_STATUSES),
+        "state": {st: row[f"state_{st}"] for st in Finding.State.values},
+        "open": row[f"state_{Finding.State.OPEN}"],
     }
 
 
@@ -135,9 +139,9 @@ def with_list_relations(queryset):
     )
 
 
-def unit_queue(queryset):
+def unit_queue(queryset, today):
     """待整改: what the unit must still do, most urgent deadline first."""
-    return queryset.filter(status__in=Finding.UNIT_STATUSES).order_by("deadline", "id")
+    return queryset.filter(Finding.objects.state_q("held", today)).order_by("deadline", "id")
 
 
 def verification_queue(queryset):
@@ -204,9 +208,9 @@ def accountability_summary(campaign, access, today, policy=None):
     per_unit = {}
     for row in records.values("unit", "kind").annotate(n=Count("id")):
         per_unit.setdefault(row["unit"], {"records": {}, "overdue": 0, "open": 0})["records"][row["kind"]] = row["n"]
-    overdue = Q(status__in=Finding.UNIT_STATUSES, deadline__lt=today)
     for row in findings.values("unit").annotate(
-        overdue=Count("id", filter=overdue), open=Count("id", filter=Q(status__in=Finding.OPEN_STATUSES))
+        overdue=Count("id", filter=Finding.objects.state_q(Finding.State.OVERDUE, today, policy)),
+        open=Count("id", filter=Finding.objects.state_q(Finding.State.OPEN, today)),
     ):
         entry = per_unit.setdefault(row["unit"], {"records": {}, "overdue": 0, "open": 0})
         entry["overdue"], entry["open"] = row["overdue"], row["open"]

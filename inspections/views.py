@@ -45,6 +45,7 @@ from .selectors import (
     accountability_summary,
     campaign_units,
     filter_findings,
+    filter_units,
     finding_counts,
     finding_detail_parts,
     frequent_units,
@@ -81,11 +82,14 @@ def _too_large(request):
                   {"cap_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}, status=413)
 
 
-def _decorate(findings, today, policy):
-    """Level and days left as of today, computed by the model's pure rules."""
+def _decorate(findings, today, policy, access=None):
+    """Level and days left as of today, computed by the model's pure rules; for unit staff,
+    whether their unit leads the finding or only cooperates on it."""
+    own = None if access is None or access.sees_all else access.own_unit_ids
     for f in findings:
         f.level = f.alert_level_on(today, policy=policy)
         f.days_left = f.days_left_on(today)
+        f.viewer_role = None if own is None else ("lead" if f.unit_id in own else "cooperating")
     return findings
 
 
@@ -112,20 +116,20 @@ def finding_list(request):
     today = timezone.localdate()
     policy = campaign.alert_policy()
     base = visible_findings(access, Finding.objects.filter(campaign=campaign))
-    units = campaign_units(campaign) if access.sees_all else Unit.objects.filter(id__in=access.own_unit_ids)
-    form = FilterForm(request.GET or None, campaign=campaign, units=units.order_by("sort_order", "id"))
+    form = FilterForm(request.GET or None, campaign=campaign, units=filter_units(campaign, access))
     filters = form.filters()
     # Chips count within the other filters, so each chip says what clicking it would show.
     counts = finding_counts(filter_findings(base, {k: v for k, v in filters.items()
-                                                   if k not in ("status", "level")}, today, policy),
+                                                   if k not in ("status", "level", "state")}, today, policy, access),
                             today, policy)
-    shown = filter_findings(base, filters, today, policy)
+    shown = filter_findings(base, filters, today, policy, access)
     order = "deadline" if request.GET.get("sort") == "deadline" else "-found_on"
     page = Paginator(with_list_relations(shown).order_by(order, "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    _decorate(page.object_list, today, policy)
+    _decorate(page.object_list, today, policy, access)
     return render(request, "inspections/finding_list.html", {
         "campaign": campaign, "form": form, "filters": filters, "counts": counts, "page": page,
         "shown_count": page.paginator.count, "today": today, "statuses": Finding.Status.choices,
+        "states": Finding.State.choices,
         "levels": [(lv.value, lv.label) for lv in LEVEL_ORDER], "sources": Finding.Source.choices,
         "sort": order,
         **_role_flags(request),
@@ -145,9 +149,8 @@ def finding_export(request):
     today = timezone.localdate()
     policy = campaign.alert_policy()
     base = visible_findings(access, Finding.objects.filter(campaign=campaign))
-    units = campaign_units(campaign) if access.sees_all else Unit.objects.filter(id__in=access.own_unit_ids)
-    form = FilterForm(request.GET or None, campaign=campaign, units=units.order_by("sort_order", "id"))
-    shown = filter_findings(base, form.filters(), today, policy)
+    form = FilterForm(request.GET or None, campaign=campaign, units=filter_units(campaign, access))
+    shown = filter_findings(base, form.filters(), today, policy, access)
     findings = _decorate(list(shown.select_related("unit", "round", "indicator").order_by("-found_on", "-id")),
                          today, policy)
     content = findings_workbook(campaign, findings, today, {lv.value: str(lv.label) for lv in LEVEL_ORDER})
@@ -175,7 +178,7 @@ def finding_queue(request):
         unit = campaign_units(campaign).filter(pk=int(request.GET["unit"])).first()
         if unit is not None:
             base = base.filter(unit=unit)
-    todo = _decorate(list(with_list_relations(unit_queue(base))), today, policy)
+    todo = _decorate(list(with_list_relations(unit_queue(base, today))), today, policy)
     to_verify = _decorate(list(with_list_relations(verification_queue(base)))[:100], today, policy) \
         if can_verify(request.user) or not access.sees_all else []
     extensions = []
@@ -465,7 +468,7 @@ def finding_order_batch(request):
         messages.error(request, _("请选择责任单位。"))
         return redirect("finding_order_list")
     unit = form.cleaned_data["unit"]
-    findings = Finding.objects.filter(campaign=campaign, unit=unit, status__in=Finding.UNIT_STATUSES)
+    findings = Finding.objects.filter(campaign=campaign, unit=unit).in_state("held", timezone.localdate())
     try:
         order = services.supervision_order_issue(campaign=campaign, unit=unit, findings=findings, user=request.user,
                                                  kind=SupervisionOrder.Kind.BATCH)
@@ -574,7 +577,7 @@ def finding_accountability_list(request):
     if campaign is None:
         return _no_campaign(request)
     today = timezone.localdate()
-    rows = accountability_summary(campaign, get_access(request), today)
+    rows = accountability_summary(campaign, get_access(request), today, campaign.alert_policy())
     return render(request, "inspections/accountability_list.html", {
         "campaign": campaign, "rows": rows, "today": today, **_role_flags(request),
     })
@@ -583,14 +586,15 @@ def finding_accountability_list(request):
 def _accountability_unit_context(request, campaign, unit, form=None):
     today = timezone.localdate()
     findings = Finding.objects.filter(campaign=campaign, unit=unit)
-    overdue = _decorate(list(with_list_relations(
-        findings.filter(status__in=Finding.UNIT_STATUSES, deadline__lt=today)).order_by("deadline")), today,
-        campaign.alert_policy())
+    policy = campaign.alert_policy()
+    overdue = _decorate(list(with_list_relations(findings.overdue(today, policy)).order_by("deadline")), today,
+                        policy)
     is_office = get_access(request).is_office
     return {
         "campaign": campaign, "unit": unit, "records": unit_accountability(campaign, unit), "overdue": overdue,
         "today": today, "form": form or (AccountabilityForm(campaign=campaign, unit=unit) if is_office else None),
-        "stats": findings.aggregate(total=Count("id"), closed=Count("id", filter=Q(status=Finding.Status.CLOSED))),
+        "stats": findings.aggregate(total=Count("id"),
+                                    closed=Count("id", filter=Finding.objects.state_q(Finding.State.CLOSED, today))),
         **_role_flags(request),
     }
 

@@ -26,6 +26,33 @@ def headline_figures(campaign, on, unit_ids=None):
     }
 
 
+def work_links(work, *, scoped):
+    """The list behind each work figure, with the filters that select exactly the rows the
+    figure counts (indicators.states). A unit's figures count what its units lead, so its
+    links carry role=lead."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    findings, tasks = reverse("finding_list"), reverse("task_list")
+    lead = {"role": "lead"} if scoped else {}
+
+    def url(base, **params):
+        query = urlencode({**lead, **params})
+        return f"{base}?{query}" if query else base
+
+    return {
+        "findings_all": url(findings),
+        "findings_new": url(findings, date_from=work.week_start.isoformat(), date_to=work.on.isoformat()),
+        "findings_closed": url(findings, state="closed", closed_from=work.week_start.isoformat()),
+        "findings_open": url(findings, state="open"),
+        "findings_overdue": url(findings, state="overdue"),
+        "tasks_total": url(tasks),
+        "tasks_overdue": url(tasks, status="overdue"),
+        "tasks_done": url(tasks, status="done"),
+    }
+
+
 def summary_paragraph(campaign, figures, compliance, work):
     s = compliance.summary
     parts = []
@@ -116,7 +143,10 @@ def svg_line(points, *, width=520, height=150, color="#208a5f"):
     return mark_safe("".join(out))
 
 
-def briefing_context(campaign, on, *, number):
+def briefing_context(campaign, on, *, number, links=False):
+    """What the briefing prints for the week containing `on`, as at the end of `on`.
+    `number` None: an unnumbered preview. `links`: each work figure links to its list (the
+    preview page; the PDF carries no links)."""
     compliance, work, figures = headline_figures(campaign, on)
     week_start, week_end = week_bounds(on)
     entries = list(
@@ -142,6 +172,7 @@ def briefing_context(campaign, on, *, number):
         "params": campaign.params(),
         "summary": summary_paragraph(campaign, figures, compliance, work),
         "upcoming": upcoming_deadlines(campaign, on, days=7),
+        "links": work_links(work, scoped=False) if links else None,
         "red": red,
         "black": black,
         "overdue_chart": svg_bars(

@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from indicators import states
 from indicators.models import ComplianceSnapshot, Indicator
 from indicators.selectors import campaign_compliance, campaign_districts, readiness
 
@@ -91,17 +92,14 @@ def week_bounds(day):
 
 def day_end(day):
     """The first instant after `day` in the site's zone (deadlines are local calendar dates)."""
-    from datetime import datetime, time
-
-    from django.utils import timezone as tz
-
-    return tz.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    return states.day_end(day)
 
 
 @dataclass
 class WorkStats:
-    """What the dashboard and the briefing both show for a date; computed from timestamps, so
-    a past week's figures are those at its end."""
+    """What the dashboard and the briefing both show for a date. Every figure is a state of
+    indicators.states (through the models' querysets), as at the end of `on`, so a past
+    week's figures are those at its end and today's equal the lists they link to."""
 
     on: date
     week_start: date
@@ -138,44 +136,36 @@ def _tasks(campaign, unit_ids):
     return qs if unit_ids is None else qs.filter(lead_unit_id__in=unit_ids)
 
 
-def _open_findings_q(end):
-    from django.db.models import Q
-
-    return Q(created_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
-
-
-def _open_tasks_q(end):
-    from django.db.models import Q
-
-    return Q(created_at__lt=end) & (Q(accepted_at__isnull=True) | Q(accepted_at__gte=end)) & ~Q(
-        review_state="submitted", submitted_at__lt=end
-    )
-
-
 def work_stats(campaign, on, unit_ids=None):
+    """`unit_ids`: the findings those units answer for and the tasks they lead (None: all)."""
     from django.db.models import Count, Q
 
+    from inspections.models import Finding
+    from tasks.models import Task
+
+    policy = campaign.alert_policy()
     start, _ = week_bounds(on)
     end = day_end(on)
     findings = _findings(campaign, unit_ids)
-    open_q = _open_findings_q(end)
+    overdue_f = Finding.objects.state_q(states.OVERDUE, on, policy, as_at=True)
     f = findings.aggregate(
         new=Count("id", filter=Q(found_on__gte=start, found_on__lte=on, created_at__lt=end)),
-        closed=Count("id", filter=Q(closed_at__gte=day_end(start - timedelta(days=1)), closed_at__lt=end)),
-        open=Count("id", filter=open_q),
-        overdue=Count("id", filter=open_q & Q(deadline__lt=on)),
+        closed=Count("id", filter=Finding.objects.state_q(states.CLOSED, on, as_at=True)
+                     & Q(closed_at__gte=day_end(start - timedelta(days=1)))),
+        open=Count("id", filter=Finding.objects.state_q(states.OPEN, on, as_at=True)),
+        overdue=Count("id", filter=overdue_f),
     )
     tasks = _tasks(campaign, unit_ids)
-    t_open = _open_tasks_q(end)
+    overdue_t = Task.objects.state_q(states.OVERDUE, on, policy, as_at=True)
     t = tasks.aggregate(
-        total=Count("id", filter=Q(created_at__lt=end)),
-        done=Count("id", filter=Q(accepted_at__lt=end)),
-        overdue=Count("id", filter=t_open & Q(due_on__lt=on)),
+        total=Count("id"),
+        done=Count("id", filter=Task.objects.state_q(states.CLOSED, on, as_at=True)),
+        overdue=Count("id", filter=overdue_t),
     )
     by_unit = defaultdict(lambda: [0, 0])
-    for name, n in findings.filter(open_q & Q(deadline__lt=on)).values_list("unit__name").annotate(n=Count("id")):
+    for name, n in findings.filter(overdue_f).values_list("unit__name").annotate(n=Count("id")).order_by():
         by_unit[name][0] = n
-    for name, n in tasks.filter(t_open & Q(due_on__lt=on)).values_list("lead_unit__name").annotate(n=Count("id")):
+    for name, n in tasks.filter(overdue_t).values_list("lead_unit__name").annotate(n=Count("id")).order_by():
         by_unit[name][1] = n
     rows = sorted(((name, a, b) for name, (a, b) in by_unit.items()), key=lambda r: (-(r[1] + r[2]), r[0]))
     return WorkStats(on, start, f["new"], f["closed"], f["open"], f["overdue"], t["overdue"], t["total"],
@@ -183,21 +173,11 @@ def work_stats(campaign, on, unit_ids=None):
 
 
 def upcoming_deadlines(campaign, on, days=7, unit_ids=None):
-    """Findings and tasks due in the `days` after `on` and still open then: next week's list."""
-    end = day_end(on)
-    horizon = on + timedelta(days=days)
-    findings = (
-        _findings(campaign, unit_ids)
-        .filter(_open_findings_q(end), deadline__gt=on, deadline__lte=horizon)
-        .select_related("unit")
-        .order_by("deadline", "id")
-    )
-    tasks = (
-        _tasks(campaign, unit_ids)
-        .filter(_open_tasks_q(end), due_on__gt=on, due_on__lte=horizon)
-        .select_related("lead_unit")
-        .order_by("due_on", "seq")
-    )
+    """Findings and tasks the units still hold, due in the `days` after `on`: next week's list."""
+    findings = (_findings(campaign, unit_ids).due_within(on, days, as_at=True)
+                .select_related("unit").order_by("deadline", "id"))
+    tasks = (_tasks(campaign, unit_ids).due_within(on, days, as_at=True)
+             .select_related("lead_unit").order_by("due_on", "seq"))
     rows = [(f.deadline, "finding", f.description, f.unit.name) for f in findings]
     rows += [(t.due_on, "task", t.content, t.lead_unit.name) for t in tasks]
     rows.sort(key=lambda r: (r[0], r[1]))
@@ -208,8 +188,9 @@ def ranking_metrics(campaign, start, end):
     """Per-unit metrics for the period [start, end] (dates), from timestamps only."""
     from django.db.models import Count, F, Q
 
-    from inspections.models import FindingEvent
+    from inspections.models import Finding, FindingEvent
     from organizations.models import Unit
+    from tasks.models import Task
 
     from .ranking import UnitMetrics
 
@@ -226,14 +207,15 @@ def ranking_metrics(campaign, start, end):
         due=Count("id", filter=due_q),
         # closed_at is an instant; "on time" means closed before the deadline day ended
         on_time=Count("id", filter=due_q & Q(closed_at__lt=period_end, closed_at__date__lte=F("deadline"))),
-        overdue=Count("id", filter=_open_findings_q(period_end) & Q(deadline__lt=end)),
+        overdue=Count("id", filter=Finding.objects.state_q(states.OVERDUE, end, as_at=True)),
     ).order_by():
         m(row["unit_id"]).update(findings_due=row["due"], findings_on_time=row["on_time"], f_overdue=row["overdue"])
-    tasks = _tasks(campaign, None).filter(created_at__lt=period_end)
+    # Tasks by their real dates (due, handed in, accepted), not the day they were imported.
+    tasks = _tasks(campaign, None)
     for row in tasks.values("lead_unit_id").annotate(
         due=Count("id", filter=Q(due_on__lte=end)),
-        done=Count("id", filter=Q(due_on__lte=end, accepted_at__lt=period_end)),
-        overdue=Count("id", filter=_open_tasks_q(period_end) & Q(due_on__lt=end)),
+        done=Count("id", filter=Q(due_on__lte=end) & Task.objects.state_q(states.CLOSED, end, as_at=True)),
+        overdue=Count("id", filter=Task.objects.state_q(states.OVERDUE, end, as_at=True)),
     ).order_by():
         m(row["lead_unit_id"]).update(tasks_due=row["due"], tasks_done=row["done"], t_overdue=row["overdue"])
     for row in (

@@ -50,14 +50,32 @@ def briefing_number(campaign, week_start):
     return max(1, (week_start - origin).days // 7 + 1)
 
 
-def briefing_build(*, campaign, week_start: date, language="zh-hans", user=None):
-    """Build (or rebuild) the weekly briefing of the week starting `week_start` with the
-    figures as at that week's end (Sunday), in one language."""
+def briefing_as_of(week_start, today):
+    """The day a week's figures are taken at: its Sunday, or today for the week under way
+    (a Sunday still to come would count Saturday's deadlines as already missed)."""
+    return min(week_start + timedelta(days=6), today)
+
+
+def briefing_preview(*, campaign, today, language="zh-hans", links=False):
+    """The current week's briefing as at today, unnumbered and not stored: what a leader
+    may look at any time; only the office issues the numbered one (briefing_build)."""
+    from .briefing import briefing_context
+
+    with translation.override(language):
+        return briefing_context(campaign, today, number=None, links=links)
+
+
+def briefing_build(*, campaign, week_start: date, language="zh-hans", user=None, today=None):
+    """Build (or rebuild) the numbered weekly briefing of the week starting `week_start` with
+    the figures as at that week's end (Sunday; today for the week under way), in one language."""
+    from django.utils import timezone
+
     from .briefing import briefing_context
 
     week_start = week_bounds(week_start)[0]
+    on = briefing_as_of(week_start, today or timezone.localdate())
     with translation.override(language):
-        context = briefing_context(campaign, week_start + timedelta(days=6), number=briefing_number(campaign, week_start))
+        context = briefing_context(campaign, on, number=briefing_number(campaign, week_start))
         pdf = render_pdf("reports/briefing_pdf.html", context)
     filename = f"briefing-{campaign.pk}-{week_start:%Y%m%d}-{language}.pdf"
     with transaction.atomic():

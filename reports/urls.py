@@ -5,6 +5,7 @@ from . import views, views_briefings
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("briefings/", views_briefings.briefing_list, name="briefing_list"),
+    path("briefings/preview/", views_briefings.briefing_preview, name="briefing_preview"),
     path("briefings/build/", views_briefings.briefing_create, name="briefing_create"),
     path("briefings/<int:pk>.pdf", views_briefings.briefing_download, name="briefing_download"),
     path("ranking/", views_briefings.ranking, name="ranking"),

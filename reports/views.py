@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from indicators.selectors import current_campaign
 from organizations.access import get_access
 
-from .briefing import headline_figures
+from .briefing import headline_figures, work_links
 from .models import RankingEntry
 
 LEVEL_COLORS = {"escalated": "#17202a", "red": "#d93b3b", "yellow": "#e0a100", "blue": "#2468c7"}
@@ -82,6 +82,7 @@ def dashboard(request):
             "params": campaign.params(),
             "charts": charts,
             "scoped": not access.sees_all,
+            "links": work_links(work, scoped=not access.sees_all),
         },
     )
 

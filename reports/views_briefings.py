@@ -4,18 +4,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from indicators.selectors import current_campaign
 from organizations.access import get_access
+from organizations.pdf import render_pdf
 
 from .models import Briefing, RankingEntry
 from .selectors import week_bounds
 from .services import briefing_build, ranking_rule_for
+from .services import briefing_preview as services_preview
 
 
 def _require_reader(request):
@@ -37,6 +40,26 @@ def briefing_list(request):
     return render(request, "reports/briefing_list.html", {
         "campaign": campaign, "weeks": weeks, "default_week": last_week, "languages": settings.LANGUAGES,
     })
+
+
+@login_required
+@require_GET
+def briefing_preview(request):
+    """The current week as at today, unnumbered: leaders need not wait for the office.
+    The page links each figure to its list; ?format=pdf gives the same as a PDF."""
+    _require_reader(request)
+    campaign = current_campaign(request)
+    if campaign is None:
+        return render(request, "indicators/no_campaign.html")
+    today = timezone.localdate()
+    if request.GET.get("format") == "pdf":
+        context = services_preview(campaign=campaign, today=today, language=translation.get_language())
+        pdf = render_pdf("reports/briefing_pdf.html", context)
+        name = f"创园工作简报-预览-{today:%Y%m%d}.pdf"
+        return HttpResponse(pdf, content_type="application/pdf",
+                            headers={"Content-Disposition": content_disposition_header(False, name)})
+    context = services_preview(campaign=campaign, today=today, language=translation.get_language(), links=True)
+    return render(request, "reports/briefing_preview.html", context)
 
 
 @login_required

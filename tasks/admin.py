@@ -20,6 +20,14 @@ class TaskAdmin(admin.ModelAdmin):
     inlines = [MilestoneInline]
     list_select_related = ("campaign", "indicator", "lead_unit", "responsible_leader")
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A due date written here reaches the alert fields like any other (services).
+        if not change or "due_on" in form.changed_data:
+            from .services import task_deadline_refresh
+
+            task_deadline_refresh(task_ids=[obj.pk])
+
 
 @admin.register(TaskUpdate)
 class TaskUpdateAdmin(admin.ModelAdmin):

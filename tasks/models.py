@@ -4,6 +4,8 @@ Status is derived, never stored: `Task.status(today)` from the review state, the
 and the progress, so "overdue" cannot go stale overnight. Querysets get the same answer
 through `TaskQuerySet.with_status(today)` (the two are tested against each other).
 """
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -13,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from indicators import states
 from indicators.calendar import AlertPolicy
 from indicators.models import Campaign, Indicator
 from organizations.models import Person, Unit
@@ -27,6 +30,15 @@ class Review(models.TextChoices):
     ACCEPTED = "accepted", _("审核通过")
 
 
+class State(models.TextChoices):
+    OPEN = states.OPEN, _("未完成")
+    DUE_SOON = states.DUE_SOON, _("临期")
+    OVERDUE = states.OVERDUE, _("已逾期")
+    ESCALATED = states.ESCALATED, _("逾期升级")
+    SUBMITTED = states.SUBMITTED, _("待审核")
+    CLOSED = states.CLOSED, _("已完成")
+
+
 class Status(models.TextChoices):
     NOT_STARTED = "not_started", _("未启动")
     IN_PROGRESS = "in_progress", _("推进中")
@@ -37,23 +49,51 @@ class Status(models.TextChoices):
 
 # The lead unit still owes work in these review states; only they can be overdue.
 OPEN_REVIEW_STATES = (Review.DRAFT, Review.CHANGES_REQUESTED)
+STARTED_Q = Q(progress__gt=0) | Q(last_reported_at__isnull=False) | Q(review_state=Review.CHANGES_REQUESTED)
+
+
+def default_policy():
+    return AlertPolicy(DEFAULT_YELLOW_DAYS)
 
 
 class TaskQuerySet(models.QuerySet):
+    """The one SQL definition of a task's states (see indicators.states); the pure twin for
+    one task is Task.in_state. A task exists from the start of the table: its real dates
+    are its due date and the instants it was handed in and accepted, never the day it was
+    typed or imported, so a week's briefing counts the tasks of that week."""
+
+    def state_q(self, state, on, policy=None, *, as_at=False):
+        end = states.day_end(on) if as_at else None
+        closed = Q(review_state=Review.ACCEPTED) & states.stamped_before("accepted_at", end)
+        handed_in = (
+            ~closed & Q(review_state__in=(Review.SUBMITTED, Review.ACCEPTED))
+            & states.stamped_before("submitted_at", end)
+        )
+        if state == states.CLOSED:
+            return closed
+        if state == states.SUBMITTED:
+            return handed_in
+        if state == states.OPEN:
+            return ~closed
+        held = ~closed & ~handed_in
+        if state == "held":
+            return held
+        return held & states.deadline_q(state, "due_on", on, policy or default_policy())
+
+    def in_state(self, state, on, policy=None, *, as_at=False):
+        return self.filter(self.state_q(state, on, policy, as_at=as_at))
+
     def overdue_q(self, today):
-        return Q(review_state__in=OPEN_REVIEW_STATES, due_on__lt=today)
+        return self.state_q(states.OVERDUE, today)
 
     def with_status(self, today):
         """Annotate `status_now`, the database twin of `Task.status(today)`."""
         return self.annotate(
             status_now=Case(
-                When(review_state=Review.ACCEPTED, then=Value(Status.DONE)),
-                When(review_state=Review.SUBMITTED, then=Value(Status.SUBMITTED)),
-                When(due_on__lt=today, then=Value(Status.OVERDUE)),
-                When(
-                    Q(progress__gt=0) | Q(last_reported_at__isnull=False) | Q(review_state=Review.CHANGES_REQUESTED),
-                    then=Value(Status.IN_PROGRESS),
-                ),
+                When(self.state_q(states.CLOSED, today), then=Value(Status.DONE)),
+                When(self.state_q(states.SUBMITTED, today), then=Value(Status.SUBMITTED)),
+                When(self.state_q(states.OVERDUE, today), then=Value(Status.OVERDUE)),
+                When(STARTED_Q, then=Value(Status.IN_PROGRESS)),
                 default=Value(Status.NOT_STARTED),
                 output_field=models.CharField(),
             )
@@ -61,18 +101,21 @@ class TaskQuerySet(models.QuerySet):
 
     def status_q(self, status, today):
         """A filter for one derived status, equivalent to `with_status` without the annotation."""
-        open_ = Q(review_state__in=OPEN_REVIEW_STATES)
-        started = Q(progress__gt=0) | Q(last_reported_at__isnull=False) | Q(review_state=Review.CHANGES_REQUESTED)
+        held_on_time = self.state_q("held", today) & Q(due_on__gte=today)
         return {
-            Status.DONE: Q(review_state=Review.ACCEPTED),
-            Status.SUBMITTED: Q(review_state=Review.SUBMITTED),
-            Status.OVERDUE: open_ & Q(due_on__lt=today),
-            Status.IN_PROGRESS: open_ & Q(due_on__gte=today) & started,
-            Status.NOT_STARTED: open_ & Q(due_on__gte=today) & ~started,
+            Status.DONE: self.state_q(states.CLOSED, today),
+            Status.SUBMITTED: self.state_q(states.SUBMITTED, today),
+            Status.OVERDUE: self.state_q(states.OVERDUE, today),
+            Status.IN_PROGRESS: held_on_time & STARTED_Q,
+            Status.NOT_STARTED: held_on_time & ~STARTED_Q,
         }[status]
 
-    def overdue(self, today):
-        return self.filter(self.overdue_q(today))
+    def overdue(self, today, policy=None):
+        return self.in_state(states.OVERDUE, today, policy)
+
+    def due_within(self, on, days, *, as_at=False):
+        """Held by the lead unit and due in the `days` after `on` (the briefing's 下周到期)."""
+        return self.in_state("held", on, as_at=as_at).filter(due_on__gt=on, due_on__lte=on + timedelta(days=days))
 
     def visible_to(self, access):
         """Tasks whose lead or cooperating unit is one of the user's units (all for wide roles)."""
@@ -153,21 +196,38 @@ class Task(models.Model):
     def is_open(self):
         return self.review_state in OPEN_REVIEW_STATES
 
+    def in_state(self, state, on, policy=None, *, as_at=False):
+        """The pure twin of TaskQuerySet.state_q: is this task in `state` on `on`?"""
+        end = states.day_end(on) if as_at else None
+        closed = self.review_state == Review.ACCEPTED and states.before(self.accepted_at, end)
+        handed_in = (not closed and self.review_state in (Review.SUBMITTED, Review.ACCEPTED)
+                     and states.before(self.submitted_at, end))
+        if state == states.CLOSED:
+            return closed
+        if state == states.SUBMITTED:
+            return handed_in
+        if state == states.OPEN:
+            return not closed
+        held = not closed and not handed_in
+        if state == "held":
+            return held
+        return held and states.deadline_matches(state, self.due_on, on, policy or default_policy())
+
     def is_overdue(self, today):
-        return self.is_open and self.due_on < today
+        return self.in_state(states.OVERDUE, today)
 
     def days_overdue(self, today):
-        return max((today - self.due_on).days, 0) if self.is_open else 0
+        return max((today - self.due_on).days, 0) if self.in_state("held", today) else 0
 
     def days_left(self, today):
         return (self.due_on - today).days
 
     def status(self, today):
-        if self.review_state == Review.ACCEPTED:
+        if self.in_state(states.CLOSED, today):
             return Status.DONE
-        if self.review_state == Review.SUBMITTED:
+        if self.in_state(states.SUBMITTED, today):
             return Status.SUBMITTED
-        if self.due_on < today:
+        if self.in_state(states.OVERDUE, today):
             return Status.OVERDUE
         if self.progress > 0 or self.last_reported_at is not None or self.review_state == Review.CHANGES_REQUESTED:
             return Status.IN_PROGRESS
@@ -180,9 +240,9 @@ class Task(models.Model):
         None once the lead unit has handed the task in (submitted or accepted): the ball is
         with the office, so nobody should be chased.
         """
-        if not self.is_open:
+        if not self.in_state("held", today):
             return None
-        return (policy or AlertPolicy(DEFAULT_YELLOW_DAYS)).level_on(self.due_on, today)
+        return (policy or default_policy()).level_on(self.due_on, today)
 
     # The contract of notifications.registry: the alert jobs call these.
 

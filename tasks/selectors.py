@@ -4,10 +4,11 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.utils import timezone
 
+from indicators import states
 from indicators.models import StandardNode
 from organizations.models import Person, Unit
 
-from .models import OPEN_REVIEW_STATES, Review, Status, Task, TaskUpdate
+from .models import Status, Task, TaskUpdate
 
 ROW_RELATED = ("indicator", "lead_unit", "responsible_leader", "responsible_person")
 
@@ -22,9 +23,9 @@ def with_rows(qs):
 def urgency_order(today):
     """Overdue first, then other open tasks, then submitted, then done; each by deadline."""
     return Case(
-        When(Q(review_state__in=OPEN_REVIEW_STATES, due_on__lt=today), then=Value(0)),
-        When(review_state__in=OPEN_REVIEW_STATES, then=Value(1)),
-        When(review_state=Review.SUBMITTED, then=Value(2)),
+        When(Task.objects.state_q(states.OVERDUE, today), then=Value(0)),
+        When(Task.objects.state_q("held", today), then=Value(1)),
+        When(Task.objects.state_q(states.SUBMITTED, today), then=Value(2)),
         default=Value(3),
         output_field=IntegerField(),
     )
@@ -56,9 +57,9 @@ def unit_task_counts(campaign, on=None, *, unit_ids=None):
     tasks = Task.objects.filter(campaign=campaign)
     led = tasks.values("lead_unit").annotate(
         led=Count("id"),
-        done=Count("id", filter=Q(review_state=Review.ACCEPTED)),
-        submitted=Count("id", filter=Q(review_state=Review.SUBMITTED)),
-        overdue=Count("id", filter=Q(review_state__in=OPEN_REVIEW_STATES, due_on__lt=on)),
+        done=Count("id", filter=Task.objects.state_q(states.CLOSED, on)),
+        submitted=Count("id", filter=Task.objects.state_q(states.SUBMITTED, on)),
+        overdue=Count("id", filter=Task.objects.state_q(states.OVERDUE, on, campaign.alert_policy())),
     ).order_by()
     cooperating = (
         Task.cooperating_units.through.objects.filter(task__campaign=campaign)
@@ -130,12 +131,17 @@ class TableFilters:
             sort=sort if sort in cls.SORTS else "seq",
         )
 
-    def apply(self, qs, today):
-        """Every filter but status (the status counts are of this set)."""
-        if self.unit:
-            lead, coop = Q(lead_unit_id=self.unit), Q(cooperating_units=self.unit)
-            cond = {"lead": lead, "cooperating": coop}.get(self.unit_role, lead | coop)
+    def apply(self, qs, today, access=None):
+        """Every filter but status (the status counts are of this set). A role without a
+        unit means the user's own units (unit staff); wide roles see every lead unit."""
+        unit_ids = [self.unit] if self.unit else (
+            sorted(access.own_unit_ids) if self.unit_role and access is not None and not access.sees_all else None)
+        if unit_ids is not None:
+            lead, coop = Q(lead_unit_id__in=unit_ids), Q(cooperating_units__in=unit_ids)
+            cond = {"lead": lead, "cooperating": coop & ~lead}.get(self.unit_role, lead | coop)
             qs = qs.filter(pk__in=Task.objects.filter(cond).values("pk"))
+        elif self.unit_role == "cooperating":
+            qs = qs.filter(cooperating_units__isnull=False).distinct()
         if self.leader:
             qs = qs.filter(responsible_leader_id=self.leader)
         if self.aspect == "none":
@@ -156,7 +162,7 @@ class TableFilters:
 def task_table(campaign, access, filters, today):
     """(rows queryset, {status: count} before the status filter, total before any filter)."""
     base = Task.objects.filter(campaign=campaign).visible_to(access)
-    filtered = filters.apply(base, today).with_status(today)
+    filtered = filters.apply(base, today, access).with_status(today)
     counts = {s: 0 for s in Status.values}
     for r in filtered.values("status_now").annotate(n=Count("id")).order_by():
         counts[r["status_now"]] = r["n"]
@@ -172,6 +178,7 @@ def filter_choices(campaign, access):
     unit_ids = set(visible.values_list("lead_unit_id", flat=True)) | set(
         Task.cooperating_units.through.objects.filter(task__in=visible).values_list("unit_id", flat=True)
     )
+    unit_ids |= set(access.own_unit_ids) if not access.sees_all else set()
     leader_ids = set(visible.exclude(responsible_leader=None).values_list("responsible_leader_id", flat=True))
     return {
         "units": list(Unit.objects.filter(id__in=unit_ids).order_by("sort_order", "id")),
@@ -230,8 +237,8 @@ def leaders_with_counts(campaign, access, today):
     visible = Task.objects.filter(campaign=campaign).visible_to(access).exclude(responsible_leader=None)
     stats = visible.values("responsible_leader").annotate(
         total=Count("id"),
-        done=Count("id", filter=Q(review_state=Review.ACCEPTED)),
-        overdue=Count("id", filter=Q(review_state__in=OPEN_REVIEW_STATES, due_on__lt=today)),
+        done=Count("id", filter=Task.objects.state_q(states.CLOSED, today)),
+        overdue=Count("id", filter=Task.objects.state_q(states.OVERDUE, today)),
         units=Count("lead_unit", distinct=True),
     ).order_by()
     by_id = {r["responsible_leader"]: r for r in stats}

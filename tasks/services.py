@@ -67,6 +67,47 @@ def _locked(task):
     return Task.objects.select_for_update().get(pk=task.pk)
 
 
+# Up to this many tasks are re-evaluated at once (their alerts raised in the same request);
+# a bigger import leaves them to the alert job, queued on commit.
+IMMEDIATE_ALERT_LIMIT = 50
+
+
+def task_deadline_refresh(*, task_ids, today=None):
+    """Every write of a due date (form, import, admin, service) ends here.
+
+    The stored alert fields are cleared in one UPDATE, so they can never describe an old
+    deadline: a task moved to two days ago is a candidate of the alert job at once
+    (alert_level IS NULL), however far its old next_alert_at lay. A few tasks are then
+    re-evaluated now (the alert service raises red straight away); a big import queues the
+    job instead, so the work stays set-based."""
+    ids = sorted(set(task_ids))
+    if not ids:
+        return
+    Task.objects.filter(pk__in=ids).update(alert_level=None, next_alert_at=None)
+    if len(ids) > IMMEDIATE_ALERT_LIMIT:
+        transaction.on_commit(_queue_detect)
+        return
+    from notifications.services import alert_refresh
+
+    today = today or timezone.localdate()
+    policies = {}
+    for task in Task.objects.filter(pk__in=ids).select_related("campaign", "lead_unit"):
+        if task.campaign_id not in policies:
+            policies[task.campaign_id] = task.campaign.alert_policy()
+        alert_refresh(obj=task, today=today, policy=policies[task.campaign_id])
+
+
+def _queue_detect():
+    import logging
+
+    from notifications.jobs import detect_overdue
+
+    try:
+        detect_overdue.delay()
+    except Exception:  # broker down: the 15-minute schedule picks them up (alert_level is null)
+        logging.getLogger(__name__).warning("could not queue detect_overdue", exc_info=True)
+
+
 def task_create(*, campaign, user, seq, content, lead_unit, due_on, indicator=None, requirement="", measures="",
                 cooperating_units=(), responsible_leader=None, responsible_person=None, starts_on=None):
     with transaction.atomic():
@@ -82,6 +123,8 @@ def task_create(*, campaign, user, seq, content, lead_unit, due_on, indicator=No
         after = _snapshot(task)
         audit_record(obj=task, action=AuditEntry.Action.CREATE, user=user,
                      changes={k: ["", v] for k, v in after.items() if v not in ("", None)})
+        task_deadline_refresh(task_ids=[task.pk])
+    task.refresh_from_db(fields=["alert_level", "next_alert_at"])
     return task
 
 
@@ -103,6 +146,9 @@ def task_edit(*, task, user, **fields):
         changes = _changes(before, _snapshot(task))
         if changes:
             audit_record(obj=task, action=AuditEntry.Action.UPDATE, user=user, changes=changes)
+        if "due_on" in changes:
+            task_deadline_refresh(task_ids=[task.pk])
+            task.refresh_from_db(fields=["alert_level", "next_alert_at"])
     return task
 
 
@@ -343,4 +389,6 @@ def _apply_plan(plan, ti, user):
         for r in changed_rows
     ]
     AuditEntry.objects.bulk_create(entries, batch_size=500)
+    task_deadline_refresh(task_ids=[t.id for t in new_tasks]
+                          + [r.task_id for r in changed_rows if "due_on" in r.changes])
     return plan.counts()

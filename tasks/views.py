@@ -59,7 +59,9 @@ def task_list(request):
         "statuses": Status.choices,
         "filters": filters,
         "choices": selectors.filter_choices(campaign, access),
-        "filtered": any([filters.unit, filters.leader, filters.status, filters.aspect, filters.q]),
+        "filtered": any([filters.unit, filters.unit_role, filters.leader, filters.status, filters.aspect, filters.q]),
+        # Unit staff see which rows their unit leads and which it only cooperates on.
+        "viewer_units": None if access.sees_all else access.own_unit_ids,
     })
 
 
