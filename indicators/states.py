@@ -42,6 +42,17 @@ def before(instant, end):
     return end is None or instant is None or instant < end
 
 
+def known_before(instant, end):
+    """A stored timestamp known to lie before `end` (null is not known)."""
+    return end is None or (instant is not None and instant < end)
+
+
+def stamped_known_before(field, end):
+    if end is None:
+        return Q()
+    return Q(**{f"{field}__lt": end})
+
+
 def stamped_before(field, end):
     if end is None:
         return Q()

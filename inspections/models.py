@@ -100,9 +100,11 @@ class FindingQuerySet(models.QuerySet):
         end = states.day_end(on) if as_at else None
         existed = states.stamped_before("created_at", end)
         closed = Q(status=Finding.Status.CLOSED) & states.stamped_before("closed_at", end)
-        handed_in = (
-            ~closed & Q(status__in=(Finding.Status.SUBMITTED, Finding.Status.CLOSED))
-            & states.stamped_before("submitted_at", end)
+        # Handed in as at `end`: submitted by then, or closed later but submitted by then (a
+        # closed finding with no submission time was still with the unit).
+        handed_in = ~closed & (
+            (Q(status=Finding.Status.SUBMITTED) & states.stamped_before("submitted_at", end))
+            | (Q(status=Finding.Status.CLOSED) & states.stamped_known_before("submitted_at", end))
         )
         if state == states.CLOSED:
             return existed & closed
@@ -295,8 +297,9 @@ class Finding(models.Model):
         if not states.before(self.created_at, end):
             return False
         closed = self.status == self.Status.CLOSED and states.before(self.closed_at, end)
-        handed_in = (not closed and self.status in (self.Status.SUBMITTED, self.Status.CLOSED)
-                     and states.before(self.submitted_at, end))
+        handed_in = not closed and (
+            (self.status == self.Status.SUBMITTED and states.before(self.submitted_at, end))
+            or (self.status == self.Status.CLOSED and states.known_before(self.submitted_at, end)))
         if state == states.CLOSED:
             return closed
         if state == states.SUBMITTED:

@@ -160,6 +160,8 @@ def briefing_context(campaign, on, *, number, links=False):
     black = [e for e in entries if e.flag == "black"]
     figures["red"] = [e.unit.name for e in red]
     figures["black"] = [e.unit.name for e in black]
+    upcoming = upcoming_deadlines(campaign, on, days=7)
+    figures["upcoming"] = [[due.isoformat(), kind, text, unit] for due, kind, text, unit in upcoming]
     return {
         "campaign": campaign,
         "number": number,
@@ -171,7 +173,7 @@ def briefing_context(campaign, on, *, number, links=False):
         "work": work,
         "params": campaign.params(),
         "summary": summary_paragraph(campaign, figures, compliance, work),
-        "upcoming": upcoming_deadlines(campaign, on, days=7),
+        "upcoming": upcoming,
         "links": work_links(work, scoped=False) if links else None,
         "red": red,
         "black": black,

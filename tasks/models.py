@@ -65,9 +65,10 @@ class TaskQuerySet(models.QuerySet):
     def state_q(self, state, on, policy=None, *, as_at=False):
         end = states.day_end(on) if as_at else None
         closed = Q(review_state=Review.ACCEPTED) & states.stamped_before("accepted_at", end)
-        handed_in = (
-            ~closed & Q(review_state__in=(Review.SUBMITTED, Review.ACCEPTED))
-            & states.stamped_before("submitted_at", end)
+        # Handed in as at `end`: submitted by then, or accepted later but submitted by then.
+        handed_in = ~closed & (
+            (Q(review_state=Review.SUBMITTED) & states.stamped_before("submitted_at", end))
+            | (Q(review_state=Review.ACCEPTED) & states.stamped_known_before("submitted_at", end))
         )
         if state == states.CLOSED:
             return closed
@@ -200,8 +201,9 @@ class Task(models.Model):
         """The pure twin of TaskQuerySet.state_q: is this task in `state` on `on`?"""
         end = states.day_end(on) if as_at else None
         closed = self.review_state == Review.ACCEPTED and states.before(self.accepted_at, end)
-        handed_in = (not closed and self.review_state in (Review.SUBMITTED, Review.ACCEPTED)
-                     and states.before(self.submitted_at, end))
+        handed_in = not closed and (
+            (self.review_state == Review.SUBMITTED and states.before(self.submitted_at, end))
+            or (self.review_state == Review.ACCEPTED and states.known_before(self.submitted_at, end)))
         if state == states.CLOSED:
             return closed
         if state == states.SUBMITTED:

@@ -152,3 +152,61 @@ class RankingHistoryTests:
         current = body.split("上榜记录")[0]  # this period's table, above the history
         assert 'data-unit="市住建局" data-flag="black"' not in current
         assert 'data-unit="市住建局" data-flag="red"' in current
+
+
+class AutomaticBriefingTasksTests:
+    """The Monday job counts tasks by their real dates, not the day they were imported."""
+
+    def test_the_monday_job_counts_overdue_tasks_and_lists_next_weeks_ones(self, campaign, unit_a, unit_b):
+        from reports.jobs import build_weekly_briefing
+        from tasks.models import Task
+
+        next_monday = SUNDAY + timedelta(days=1)
+        with travel(next_monday, hour=8):
+            # the table was typed in this morning, after the week it describes
+            Task.objects.create(campaign=campaign, seq=1, content="公园绿地建设", lead_unit=unit_a,
+                                due_on=SUNDAY - timedelta(days=3))
+            Task.objects.create(campaign=campaign, seq=2, content="道路绿化提升", lead_unit=unit_b,
+                                due_on=SUNDAY + timedelta(days=4))
+            Task.objects.create(campaign=campaign, seq=3, content="已提交的任务", lead_unit=unit_b,
+                                due_on=SUNDAY - timedelta(days=2), review_state="submitted",
+                                submitted_at=timezone.make_aware(timezone.datetime(2026, 6, 4, 10)))
+            build_weekly_briefing(campaign.pk)
+        briefing = Briefing.objects.get(language="zh-hans")
+        assert briefing.week_start == MONDAY
+        work = briefing.figures["work"]
+        assert (work["tasks_overdue"], work["tasks_total"]) == (1, 3)
+        assert work["overdue_by_unit"] == [[unit_a.name, 0, 1]]
+        assert [(kind, text) for _, kind, text, _ in briefing.figures["upcoming"]] == [("task", "道路绿化提升")]
+
+
+class BriefingPreviewTests:
+    def test_a_leader_previews_the_current_week_unnumbered_and_nothing_is_stored(self, client_for, leader,
+                                                                                   campaign, busy):
+        client = client_for(leader)
+        wednesday = MONDAY + timedelta(days=2)
+        with travel(wednesday):
+            page = client.get("/reports/briefings/preview/")
+            pdf = client.get("/reports/briefings/preview/?format=pdf")
+            listing = client.get("/reports/briefings/").content.decode()
+        assert page.status_code == 200 and page.context["number"] is None
+        assert page.context["on"] == wednesday  # as at today, not the Sunday to come
+        body = page.content.decode()
+        assert "预览（未编号" in body and "第" not in body.split("预览（未编号")[0].split("masthead")[-1]
+        assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
+        assert not Briefing.objects.exists()
+        assert 'href="/reports/briefings/preview/"' in listing
+
+    def test_unit_staff_cannot_preview(self, client_for, lead_staff, campaign):
+        assert client_for(lead_staff).get("/reports/briefings/preview/").status_code == 403
+
+    def test_the_office_issues_the_current_week_numbered_as_at_today(self, client_for, office_admin, campaign, busy):
+        wednesday = MONDAY + timedelta(days=2)
+        with travel(wednesday):
+            response = client_for(office_admin).post("/reports/briefings/build/",
+                                                     {"week": wednesday.isoformat(), "language": "zh-hans"})
+            preview = client_for(office_admin).get("/reports/briefings/preview/").context["figures"]
+        assert response.status_code == 302
+        issued = Briefing.objects.get()
+        assert issued.number >= 1 and issued.figures["on"] == wednesday.isoformat()
+        assert issued.figures["work"] == preview["work"]
