@@ -176,3 +176,30 @@ class OrderViewAccessTests:
 
 def test_deadline_text_uses_the_campaign_calendar(finding):
     assert finding.deadline == timezone.localdate() + timedelta(days=7)
+
+
+class OrderFoundDateTests:
+    def test_the_body_and_the_table_show_the_same_found_date_in_the_campaigns_zone(self, campaign, make_finding):
+        from datetime import date
+
+        import time_machine
+        from django.template.loader import render_to_string
+        from django.utils import translation
+
+        from inspections.models import InspectionRound
+        from inspections.selectors import order_for_pdf
+
+        # 01:00 in Shanghai is the previous day in UTC; the round started two days before
+        with time_machine.travel("2026-11-29 01:00 +0800", tick=False):
+            round_ = InspectionRound.objects.create(campaign=campaign, date=date(2026, 11, 27), kind="open")
+            finding = make_finding(round=round_, deadline=date(2026, 12, 6))
+        assert finding.found_on == date(2026, 11, 29)
+        order = finding.orders.get()
+        with translation.override("zh-hans"):
+            html = render_to_string("inspections/supervision_order_pdf.html", {
+                "order": order, "findings": order_for_pdf(order), "campaign": campaign, "today": finding.found_on,
+                "issued_on": finding.found_on})
+        lead = re.search(r'<p class="lead">(.*?)</p>', html, re.S).group(1)
+        assert "2026年11月29日，创园督查组在明察中发现" in lead
+        assert "发现日期</th><td>2026年11月29日" in html
+        assert "11月27日" not in html
