@@ -213,7 +213,7 @@ class AccountabilityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The findings an accountability record is about: the ones still open, oldest deadline first.
         self.fields["findings"].queryset = Finding.objects.filter(
-            campaign=campaign, unit=unit, status__in=Finding.OPEN_STATUSES).order_by("deadline", "id")
+            campaign=campaign, unit=unit).in_state(Finding.State.OPEN, timezone.localdate()).order_by("deadline", "id")
         self.fields["findings"].label_from_instance = lambda f: f"#{f.pk} {f.description[:40]}（{f.get_status_display()}）"
         if not self.is_bound:
             self.initial.setdefault("date", timezone.localdate())

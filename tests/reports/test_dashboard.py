@@ -27,10 +27,9 @@ class DashboardTests:
         with travel():
             body = client_for(office_admin).get("/reports/dashboard/").content.decode()
         assert "1 项否决项未达标" in body and "建成区绿地率" in body
-        assert 'data-figure="findings_new">1<' in body
-        assert 'data-figure="findings_overdue">1<' in body
-        assert 'data-figure="tasks_overdue">1<' in body
-        assert 'href="/inspections/?level=red"' in body and 'href="/tasks/?status=overdue"' in body
+        assert 'data-figure="findings_new" data-count="1">1<' in body
+        assert 'href="/inspections/?state=overdue" data-figure="findings_overdue" data-count="1">1<' in body
+        assert 'href="/tasks/?status=overdue" data-figure="tasks_overdue" data-count="1">1<' in body
         assert "40" in body  # days to the on-site evaluation
 
     def test_unit_staff_see_only_their_units_figures(self, client_for, lead_staff, campaign, unit_a, unit_b):
