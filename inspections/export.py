@@ -7,7 +7,8 @@ from openpyxl import Workbook
 from organizations.excel import BORDER, TITLE_FONT, WRAP, set_text, write_header
 
 
-def findings_workbook(campaign, findings, today, level_labels):
+def findings_workbook(campaign, findings, today, level_labels, *, with_roles=False):
+    """`with_roles`: a last column saying whether the user's unit leads or only cooperates."""
     wb = Workbook()
     ws = wb.active
     ws.title = _("督查问题")[:31]
@@ -15,7 +16,12 @@ def findings_workbook(campaign, findings, today, level_labels):
         "campaign": campaign.name, "date": today.isoformat()}).font = TITLE_FONT
     headers = [_("编号"), _("发现日期"), _("问题描述"), _("问题地点"), _("问题类别"), _("严重程度"), _("关联指标"),
                _("责任单位"), _("整改期限"), _("状态"), _("预警等级"), _("问题来源"), _("督查轮次")]
-    write_header(ws, 3, headers, [7, 11, 42, 26, 12, 9, 22, 18, 11, 10, 10, 12, 16])
+    widths = [7, 11, 42, 26, 12, 9, 22, 18, 11, 10, 10, 12, 16]
+    role_labels = {"lead": _("牵头"), "cooperating": _("配合")}
+    if with_roles:
+        headers.append(_("本单位角色"))
+        widths.append(10)
+    write_header(ws, 3, headers, widths)
     for r, f in enumerate(findings, start=4):
         values = [
             f.pk, f.found_on, f.description, f.address, f.get_category_display(), f.get_severity_display(),
@@ -23,6 +29,8 @@ def findings_workbook(campaign, findings, today, level_labels):
             level_labels.get(f.level, "") if f.level else "", f.get_source_display(),
             str(f.round) if f.round_id else "",
         ]
+        if with_roles:
+            values.append(str(role_labels.get(getattr(f, "viewer_role", None), "")))
         for c, value in enumerate(values, start=1):
             cell = set_text(ws.cell(row=r, column=c), value)
             cell.border, cell.alignment = BORDER, WRAP

@@ -152,8 +152,9 @@ def finding_export(request):
     form = FilterForm(request.GET or None, campaign=campaign, units=filter_units(campaign, access))
     shown = filter_findings(base, form.filters(), today, policy, access)
     findings = _decorate(list(shown.select_related("unit", "round", "indicator").order_by("-found_on", "-id")),
-                         today, policy)
-    content = findings_workbook(campaign, findings, today, {lv.value: str(lv.label) for lv in LEVEL_ORDER})
+                         today, policy, access)
+    content = findings_workbook(campaign, findings, today, {lv.value: str(lv.label) for lv in LEVEL_ORDER},
+                                with_roles=not access.sees_all)
     response = HttpResponse(content,
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = content_disposition_header(True, f"督查问题-{today:%Y%m%d}.xlsx")

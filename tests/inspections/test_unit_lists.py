@@ -55,3 +55,16 @@ class UnitTaskListTests:
         assert marks == {"1": "lead", "2": "cooperating"}
         assert [t.seq for t in client.get("/tasks/?role=lead").context["page"]] == [1]
         assert [t.seq for t in client.get("/tasks/?role=cooperating").context["page"]] == [2]
+
+
+class UnitFindingExportTests:
+    def test_a_units_export_says_where_it_leads_and_where_it_cooperates(self, client_for, lead_staff, mixed):
+        import io
+
+        from openpyxl import load_workbook
+
+        own, helped, _ = mixed
+        ws = load_workbook(io.BytesIO(client_for(lead_staff).get("/inspections/export.xlsx").content)).active
+        assert ws.cell(row=3, column=14).value == "本单位角色"
+        got = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=14).value for r in range(4, ws.max_row + 1)}
+        assert got == {own.pk: "牵头", helped.pk: "配合"}
