@@ -64,3 +64,15 @@ def database_from_url(url, base_dir):
             "CONN_MAX_AGE": 60,
         }
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (use postgres:// or sqlite:///)")
+
+
+def env_positive_int(name, default):
+    value = env_int(name, default)
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def env_megabytes(name, default_mb):
+    """A size given in MB in the environment, returned in bytes."""
+    return env_positive_int(name, default_mb) * 1024 * 1024

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import database_from_url, env_bool, env_int, env_list, env_str
+from .env import database_from_url, env_bool, env_int, env_list, env_megabytes, env_positive_int, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("APP_VAR_DIR", str(BASE_DIR / "var")))
@@ -119,6 +119,22 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# One set of limits for every uploaded workbook (ledgers, task table, standards, the admin's
+# imports), checked by spreadsheets.gate before any cell is read. Each refusal names the file,
+# the sheet where there is one, and the limit.
+SPREADSHEET_MAX_PARTS = env_positive_int("SPREADSHEET_MAX_PARTS", 1000)  # files inside the zip
+SPREADSHEET_MAX_PART_BYTES = env_megabytes("SPREADSHEET_MAX_PART_MB", 100)  # one part, uncompressed
+SPREADSHEET_MAX_TOTAL_BYTES = env_megabytes("SPREADSHEET_MAX_TOTAL_MB", 200)  # all parts, uncompressed
+SPREADSHEET_MAX_RATIO = env_positive_int("SPREADSHEET_MAX_RATIO", 100)  # real sheets compress 5-15x
+SPREADSHEET_MAX_SHEETS = env_positive_int("SPREADSHEET_MAX_SHEETS", 50)
+SPREADSHEET_MAX_SHARED_STRINGS = env_positive_int("SPREADSHEET_MAX_SHARED_STRINGS", 500_000)
+SPREADSHEET_MAX_SHARED_STRINGS_BYTES = env_megabytes("SPREADSHEET_MAX_SHARED_STRINGS_MB", 50)
+SPREADSHEET_MAX_CELL_CHARS = env_positive_int("SPREADSHEET_MAX_CELL_CHARS", 32_767)  # Excel's own cell limit
+SPREADSHEET_MAX_ROWS = env_positive_int("SPREADSHEET_MAX_ROWS", 100_000)
+SPREADSHEET_MAX_COLUMNS = env_positive_int("SPREADSHEET_MAX_COLUMNS", 200)
+# Photos: refused from their header, before any pixel is decoded.
+PHOTO_MAX_MEGAPIXELS = env_positive_int("PHOTO_MAX_MEGAPIXELS", 50)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
