@@ -1,8 +1,8 @@
 from django.contrib import admin
 from import_export import fields, resources
-from import_export.admin import ImportExportModelAdmin
 
 from organizations.admin_audit import AuditedAdminMixin
+from spreadsheets.admin import GatedImportExportMixin
 
 from .models import Campaign, ComplianceSnapshot, Holiday, Indicator, IndicatorValue, Measure, Phase, Standard, \
     StandardNode, Threshold
@@ -77,7 +77,7 @@ class HolidayResource(resources.ModelResource):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(AuditedAdminMixin, ImportExportModelAdmin):
+class HolidayAdmin(AuditedAdminMixin, GatedImportExportMixin, admin.ModelAdmin):
     resource_classes = [HolidayResource]
     list_display = ("date", "name", "is_workday")
 

@@ -12,7 +12,6 @@ formula cells are read for their cached value only (openpyxl cannot compute form
 """
 import io
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,6 +20,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from django.utils.translation import gettext as _
+
+from spreadsheets.gate import WorkbookRefused, check_workbook
 
 from .models import Measure, Threshold
 from .standards import THRESHOLD_FIELDS, decimal_text, standard_export_data
@@ -96,8 +97,6 @@ TEXT_LIMITS = {"aspect_name": 100, "item_name": 100, "name": 100, "unit": 20, "s
                "aspect_code": 20, "item_code": 20, "code": 20, "measure": 80}
 NUMBER_LIMITS = {"value": 8, "condition_min": 8, "condition_max": 8, "historic_adjustment": 4}  # integer digits
 
-MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
-MAX_ZIP_MEMBERS = 1000
 MAX_ROWS = 2000
 MAX_COLUMNS = 40
 MAX_ERRORS = 200
@@ -137,8 +136,11 @@ class WorkbookError:
     sheet: str = ""
     row: int | None = None
     column: str = ""
+    names_itself: bool = False  # a refusal by spreadsheets.gate already names file and sheet
 
     def __str__(self):
+        if self.names_itself:
+            return self.message
         parts = {"file": self.file, "sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
         if self.sheet and self.row and self.column:
             return _("文件 %(file)s，工作表「%(sheet)s」第 %(row)s 行「%(column)s」列：%(message)s") % parts
@@ -377,6 +379,11 @@ class _Parser:
     # the file ------------------------------------------------------------------------
 
     def run(self, content):
+        try:
+            check_workbook(content, self.file)
+        except WorkbookRefused as exc:
+            self.errors.append(WorkbookError(self.file, exc.message, exc.sheet, names_itself=True))
+            return None
         if not self.file.lower().endswith(".xlsx"):
             self.error(_("只支持 .xlsx 格式（Excel 2007 及以上版本），请在 Excel 中另存为 .xlsx 后重新上传"))
             return None
@@ -391,25 +398,8 @@ class _Parser:
             formulas.close()
 
     def _open(self, content):
+        """Only after the gate (spreadsheets.gate) let the file through."""
         corrupt = _("文件已损坏或不是有效的 .xlsx 文件，请用 Excel 打开确认后另存为 .xlsx 再上传")
-        buffer = io.BytesIO(content)
-        if not zipfile.is_zipfile(buffer):
-            self.error(corrupt)
-            return None
-        try:
-            with zipfile.ZipFile(buffer) as archive:
-                members = archive.infolist()
-                names = {m.filename for m in members}
-        except (zipfile.BadZipFile, OSError, ValueError):
-            self.error(corrupt)
-            return None
-        if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
-            self.error(_("文件解压后超过 %(mb)s MB，不像是一份指标表，请删除多余的工作表或内容后再上传")
-                       % {"mb": MAX_UNCOMPRESSED_BYTES // (1024 * 1024)})
-            return None
-        if "xl/workbook.xml" not in names:
-            self.error(corrupt)
-            return None
         try:
             values = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
             formulas = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)

@@ -9,7 +9,7 @@ from indicators.models import Indicator, Standard
 from organizations.models import Person, Unit
 
 from .models import AccountabilityRecord, Finding, InspectionRound, InspectionSettings
-from .photos import MAX_PHOTOS_PER_UPLOAD, process_photos
+from .photos import MAX_PHOTOS_PER_UPLOAD, decode_photos, inspect_photos
 from .selectors import campaign_units
 from .services import short_unit_name
 
@@ -53,17 +53,26 @@ class PhotoFormMixin:
 
     def clean(self):
         cleaned = super().clean()
-        processed = []
-        for name in self.photo_fields:
-            files = cleaned.get(name) or []
-            if not files:
-                continue
+        cleaned["processed_photos"] = []
+        files = {name: cleaned.get(name) or [] for name in self.photo_fields}
+        # The count over every input, then every header, before a single photo is decoded.
+        if sum(len(f) for f in files.values()) > MAX_PHOTOS_PER_UPLOAD:
+            self.add_error(self.photo_fields[0], _("一次最多上传 %(n)s 张照片。") % {"n": MAX_PHOTOS_PER_UPLOAD})
+            return cleaned
+        inspected = {}
+        for name, uploads in files.items():
             try:
-                processed += process_photos(files, strip_location=self.strip_location)
+                inspected[name] = inspect_photos(uploads)
             except ValidationError as exc:
                 self.add_error(name, exc)
-        if len(processed) > MAX_PHOTOS_PER_UPLOAD:
-            self.add_error(self.photo_fields[0], _("一次最多上传 %(n)s 张照片。") % {"n": MAX_PHOTOS_PER_UPLOAD})
+        if len(inspected) < len(files):
+            return cleaned
+        processed = []
+        for name, items in inspected.items():
+            try:
+                processed += decode_photos(items, strip_location=self.strip_location)
+            except ValidationError as exc:
+                self.add_error(name, exc)
         cleaned["processed_photos"] = processed
         return cleaned
 

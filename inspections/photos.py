@@ -21,7 +21,6 @@ from .models import campaign_zone
 
 PHOTO_CAP_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS_PER_UPLOAD = 9
-MAX_PIXELS = 50_000_000  # ~ an 8K photo; larger is a decompression bomb, not a phone picture
 STORED_MAX_EDGE = 2560  # long edge kept; a 48 MP original adds weight, not evidence
 THUMB_MAX_EDGE = 640  # sharp on a phone and printable at 7 cm in the supervision order
 
@@ -53,6 +52,12 @@ def _strict_decoding():
             yield
         finally:
             ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
+def max_pixels():
+    """PHOTO_MAX_MEGAPIXELS (50 by default, a 50 MP phone photo): larger is a decompression
+    bomb, not a picture of a lawn."""
+    return settings.PHOTO_MAX_MEGAPIXELS * 1_000_000
 
 
 def photo_max_bytes():
@@ -103,8 +108,16 @@ def _flatten(image):
     return image.convert("RGB")
 
 
-def process_photo(upload, *, strip_location):
-    """Validate and normalise one uploaded file; raises ValidationError with a Chinese message."""
+@dataclass
+class InspectedPhoto:
+    """A photo whose header was read (format, size) and nothing decoded yet."""
+
+    name: str
+    image: Image.Image
+
+
+def inspect_photo(upload):
+    """Check one upload from its bytes and header only; raises ValidationError in Chinese."""
     name = getattr(upload, "name", "") or "photo"
     cap = photo_max_bytes()
     size = getattr(upload, "size", None)
@@ -128,22 +141,39 @@ def process_photo(upload, *, strip_location):
     unsupported = ValidationError(
         _("文件“%(name)s”不是可识别的照片，仅支持 JPEG 或 PNG 格式。") % {"name": name}, code="format"
     )
+    limit = max_pixels()
+    too_big = ValidationError(_("照片“%(name)s”超过 %(mp)s 百万像素的上限，请压缩后再上传。")
+                              % {"name": name, "mp": settings.PHOTO_MAX_MEGAPIXELS}, code="pixels")
+    # Pillow's own guard, for every decoder in the process: a warning past the limit, an error past twice it.
+    Image.MAX_IMAGE_PIXELS = limit
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in FORMATS:
-                raise unsupported
-            if image.width * image.height > MAX_PIXELS:
-                raise ValidationError(_("照片“%(name)s”像素过大，请压缩后再上传。") % {"name": name}, code="pixels")
-            with _strict_decoding():
-                image.load()
-    except ValidationError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
-            SyntaxError, ValueError) as exc:
-        if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
-            raise ValidationError(_("照片“%(name)s”像素过大，请压缩后再上传。") % {"name": name}, code="pixels") from exc
+            image = Image.open(io.BytesIO(data))  # reads the header only
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_big from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise unsupported from exc
+    if image.format not in FORMATS:
+        raise unsupported
+    if image.width * image.height > limit:
+        raise too_big
+    return InspectedPhoto(name=name, image=image)
+
+
+def decode_photo(inspected, *, strip_location):
+    """Decode, orient, strip and shrink a photo that passed inspect_photo."""
+    name, image = inspected.name, inspected.image
+    unsupported = ValidationError(
+        _("文件“%(name)s”不是可识别的照片，仅支持 JPEG 或 PNG 格式。") % {"name": name}, code="format"
+    )
+    try:
+        # JPEG decodes at 1/2, 1/4 or 1/8 scale when that is still larger than what we keep:
+        # a 48 MP phone photo costs a quarter of the memory.
+        image.draft(None, (STORED_MAX_EDGE, STORED_MAX_EDGE))
+        with _strict_decoding():
+            image.load()
+    except (Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
         raise unsupported from exc
 
     fmt = image.format
@@ -187,17 +217,39 @@ def process_photo(upload, *, strip_location):
     )
 
 
-def process_photos(uploads, *, strip_location):
-    """All or nothing: every file is checked before any is stored. Errors are collected."""
+def process_photo(upload, *, strip_location):
+    """Validate and normalise one uploaded file; raises ValidationError with a Chinese message."""
+    return decode_photo(inspect_photo(upload), strip_location=strip_location)
+
+
+def inspect_photos(uploads):
+    """The count, then every file's header, before any file is decoded. Errors are collected."""
     uploads = list(uploads)
     if len(uploads) > MAX_PHOTOS_PER_UPLOAD:
         raise ValidationError(_("一次最多上传 %(n)s 张照片。") % {"n": MAX_PHOTOS_PER_UPLOAD}, code="too_many")
-    processed, errors = [], []
+    inspected, errors = [], []
     for upload in uploads:
         try:
-            processed.append(process_photo(upload, strip_location=strip_location))
+            inspected.append(inspect_photo(upload))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    return inspected
+
+
+def decode_photos(inspected, *, strip_location):
+    processed, errors = [], []
+    for item in inspected:
+        try:
+            processed.append(decode_photo(item, strip_location=strip_location))
         except ValidationError as exc:
             errors.extend(exc.messages)
     if errors:
         raise ValidationError(errors)
     return processed
+
+
+def process_photos(uploads, *, strip_location):
+    """All or nothing: every file is checked before any is stored (and before any is decoded)."""
+    return decode_photos(inspect_photos(uploads), strip_location=strip_location)

@@ -3,9 +3,9 @@
 Our own openpyxl code (read-only mode, streaming) instead of a generic importer, so that
 every problem gets a Chinese message naming the file, sheet, row and column:
 
-- the file: `.xls`, `.csv`, `.xlsm`, encrypted or non-Excel files are refused with a clear
-  message; zip members' uncompressed sizes are checked before openpyxl opens anything,
-  and the number of rows is capped (a small file can expand to millions of rows);
+- the file: spreadsheets.gate refuses `.xls`, `.csv`, macros, encrypted or non-Excel files,
+  zip bombs and runaway sheets before openpyxl opens anything; the number of data rows is
+  capped here as well (LEDGER_MAX_ROWS);
 - the header: found by matching known column names in the first rows, so a title row or
   two above it is fine; headers may be merged over two rows, contain spaces, full-width
   characters, line breaks, a unit in brackets (面积（公顷） is converted to m²);
@@ -14,9 +14,7 @@ every problem gets a Chinese message naming the file, sheet, row and column:
   rows) are filled from their top-left cell.
 """
 import re
-import zipfile
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -27,75 +25,13 @@ from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
 from .cells import FORMULA_WITHOUT_VALUE, ErrorValue, fold
 
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
 HEADER_SCAN_ROWS = 15
 DEFAULT_MAX_ROWS = 50_000
-DEFAULT_MAX_UNCOMPRESSED = 300 * 1024 * 1024
 MAX_COLUMNS = 200
 
 
 def max_rows():
     return getattr(settings, "LEDGER_MAX_ROWS", DEFAULT_MAX_ROWS)
-
-
-def max_uncompressed():
-    return getattr(settings, "LEDGER_MAX_UNCOMPRESSED_BYTES", DEFAULT_MAX_UNCOMPRESSED)
-
-
-class FileRejected(Exception):
-    """The file as a whole cannot be read; the message is for the user."""
-
-
-# --- the file ---------------------------------------------------------------------------
-
-
-def sniff(name, head):
-    """Refuse what is not an .xlsx workbook, by name and by content, with a message saying what to do."""
-    ext = PurePath(name or "").suffix.lower()
-    if head.startswith(OLE2_MAGIC):
-        if ext == ".xls":
-            raise FileRejected(_("「%(file)s」是 Excel 97-2003 格式（.xls），本系统只接受 .xlsx：请在 Excel 或 WPS 中"
-                                 "打开，选择「另存为」→「Excel 工作簿（*.xlsx）」后再上传。") % {"file": name})
-        raise FileRejected(_("「%(file)s」是加密（设有打开密码）的工作簿或旧版 .xls 文件：请取消密码或另存为 .xlsx "
-                             "后再上传。") % {"file": name})
-    if ext == ".csv":
-        raise FileRejected(_("「%(file)s」是 CSV 文本文件，本系统只接受 .xlsx：CSV 会丢失数字、日期格式和多个工作表，"
-                             "请用 Excel 打开后「另存为」.xlsx 工作簿再上传。") % {"file": name})
-    if ext == ".xlsm":
-        raise FileRejected(_("「%(file)s」是含宏的工作簿（.xlsm），出于安全原因不予接收：请「另存为」不含宏的 "
-                             ".xlsx 工作簿后再上传。") % {"file": name})
-    if ext == ".xls":
-        raise FileRejected(_("「%(file)s」扩展名为 .xls，本系统只接受 .xlsx：请另存为 .xlsx 后再上传。") % {"file": name})
-    if not head.startswith(ZIP_MAGIC):
-        raise FileRejected(_("「%(file)s」不是 Excel 工作簿（.xlsx）：请上传用 Excel 或 WPS 保存的 .xlsx 文件。")
-                           % {"file": name})
-
-
-def check_archive(fileobj, name):
-    """Look inside the zip before openpyxl does: the right parts, no macros, a sane expanded size."""
-    try:
-        archive = zipfile.ZipFile(fileobj)
-    except (zipfile.BadZipFile, OSError):
-        raise FileRejected(_("「%(file)s」已损坏或不是 Excel 工作簿（.xlsx），无法打开。") % {"file": name}) from None
-    with archive:
-        infos = archive.infolist()
-        names = {i.filename for i in infos}
-        if "xl/workbook.xml" not in names:
-            if "word/document.xml" in names:
-                raise FileRejected(_("「%(file)s」是 Word 文档，不是 Excel 工作簿。") % {"file": name})
-            if "ppt/presentation.xml" in names:
-                raise FileRejected(_("「%(file)s」是 PowerPoint 演示文稿，不是 Excel 工作簿。") % {"file": name})
-            raise FileRejected(_("「%(file)s」不是 Excel 工作簿（.xlsx）。") % {"file": name})
-        if "xl/vbaProject.bin" in names:
-            raise FileRejected(_("「%(file)s」含有宏（VBA），出于安全原因不予接收：请「另存为」不含宏的 .xlsx 工作簿后"
-                                 "再上传。") % {"file": name})
-        total = sum(i.file_size for i in infos)
-        if total > max_uncompressed():
-            raise FileRejected(
-                _("「%(file)s」解压后有 %(mb)s MB，超过 %(cap)s MB 的上限：请删去无关的工作表、图片或空白行后再上传。")
-                % {"file": name, "mb": total // (1024 * 1024), "cap": max_uncompressed() // (1024 * 1024)}
-            )
 
 
 # --- sheets and rows --------------------------------------------------------------------

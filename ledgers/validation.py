@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from . import cells as C
-from .parsing import FileRejected, Workbook, check_archive, fill_merged, find_header, header_fold, max_rows, sniff
+from spreadsheets.gate import WorkbookRefused, check_workbook
+
+from .parsing import Workbook, fill_merged, find_header, header_fold, max_rows
 from .schemas import BOOL, CHOICE, DATE, DECIMAL, DISTRICT, LAT, LNG, MEASURE, SCOPE, TEXT, VALUE
 
 CITY_SCOPE = "全市"
@@ -109,14 +111,10 @@ def validate_workbook(fileobj, ledger_type, ctx):
     with `fatal` set when the file as a whole cannot be used."""
     out = Outcome(file_name=ctx.file_name, ledger_type=ledger_type.key)
     try:
-        fileobj.seek(0)
-        sniff(ctx.file_name, fileobj.read(8))
-        fileobj.seek(0)
-        check_archive(fileobj, ctx.file_name)
-        fileobj.seek(0)
+        check_workbook(fileobj, ctx.file_name)
         book = Workbook(fileobj)
-    except FileRejected as exc:
-        return _fatal(out, ctx, str(exc))
+    except WorkbookRefused as exc:
+        return _fatal(out, ctx, exc.message, exc.sheet)
     except Exception:  # openpyxl's many ways of failing on a damaged file
         return _fatal(out, ctx, _("「%(file)s」无法作为 Excel 工作簿打开（文件可能已损坏）：请在 Excel 中打开并另存为 "
                                   ".xlsx 后再上传。") % {"file": ctx.file_name})

@@ -22,11 +22,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from indicators.models import IndicatorValue, format_decimal
 from organizations.access import get_access, get_object_for_user
 from organizations.models import Unit
+from spreadsheets.forms import WorkbookField
 
 from . import selectors as S
 from .jobs import enqueue, parse_ledger_upload
 from .models import Ledger, LedgerUpload, LedgerVersion
-from .parsing import FileRejected, sniff
 from .schemas import LEDGER_TYPE_CHOICES, LEDGER_TYPES
 from . import services
 from .services import LedgerError, city_districts
@@ -114,24 +114,14 @@ def ledger_template(request, ledger_type):
 class UploadForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=None, label=gettext_lazy("填报单位"), empty_label=None)
     ledger_type = forms.ChoiceField(choices=LEDGER_TYPE_CHOICES, label=gettext_lazy("台账类型"))
-    file = forms.FileField(label=gettext_lazy("台账文件（.xlsx）"))
+    file = WorkbookField(label=gettext_lazy("台账文件（.xlsx）"))
     sheet_name = forms.CharField(label=gettext_lazy("工作表名称（可不填，默认读取第一个符合的工作表）"), required=False,
                                  max_length=100)
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["file"].widget.attrs["accept"] = ".xlsx"
 
-    def clean_file(self):
-        f = self.cleaned_data["file"]
-        try:
-            sniff(PurePath(f.name or "").name, f.read(8))
-        except FileRejected as exc:
-            raise forms.ValidationError(str(exc)) from None
-        finally:
-            f.seek(0)
-        return f
 
 
 def queue_parse(upload_id):

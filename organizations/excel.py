@@ -28,3 +28,11 @@ def write_header(ws, row, headers, widths=None):
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for col, width in enumerate(widths or [], start=1):
         ws.column_dimensions[ws.cell(row=row, column=col).column_letter].width = width
+
+
+def csv_safe(value):
+    """A CSV cell that a spreadsheet opens as text: a leading = + - @ tab or CR is escaped
+    with an apostrophe, as OWASP recommends against CSV injection."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value

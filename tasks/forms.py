@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from indicators.models import Indicator
 from organizations.models import Person, Unit
+from spreadsheets.forms import WorkbookField
 
 from .models import Task
 
@@ -81,8 +82,7 @@ class MilestoneForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("任务分解表（.xlsx）"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    file = WorkbookField(label=gettext_lazy("任务分解表（.xlsx）"))
 
 
 class PersonChoiceField(forms.ModelChoiceField):

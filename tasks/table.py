@@ -11,7 +11,6 @@ import io
 import json
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -26,12 +25,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators.models import Indicator
 from organizations.models import Person, Unit
+from spreadsheets.gate import WorkbookRefused, check_workbook
 
 from .models import Review, Status, Task
 
-# Guards against zip bombs and runaway sheets: checked before openpyxl parses anything.
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-MAX_ZIP_MEMBERS = 500
+# Zip bombs and runaway sheets are refused by spreadsheets.gate before openpyxl parses anything.
 MAX_DATA_ROWS = 20_000
 HEADER_SCAN_ROWS = 10
 MAX_ERRORS = 200
@@ -112,6 +110,13 @@ class CellError:
             if self.header:
                 where += _("（%(header)s）") % {"header": self.header}
         return f"{where}：{self.message}"
+
+
+class FileError(CellError):
+    """A refusal of the whole file whose message already names it."""
+
+    def __str__(self):
+        return self.message
 
 
 class TableError(Exception):
@@ -370,35 +375,19 @@ class Directories:
 # Opening the workbook ----------------------------------------------------------------
 
 
-FORMULA_TAG = re.compile(rb"<f[ >/]")
-
-
 def open_workbook(fileobj, file_name, *, data_only=True):
-    """Check the upload is a sane .xlsx before openpyxl expands it, then open it read-only.
+    """Pass the upload through the gate (spreadsheets.gate) before openpyxl sees it, then open
+    it read-only.
 
     Returns (workbook, has_formulas): openpyxl cannot compute formulas, so a formula cell
     saved without a cached value reads as empty; callers look for those when there are any.
     """
-    fileobj.seek(0)
-    head = fileobj.read(8)
-    fileobj.seek(0)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise TableError([CellError(file_name, _("这是旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后再上传"))])
-    if not zipfile.is_zipfile(fileobj):
-        raise TableError([CellError(file_name, _("不是有效的 Excel（.xlsx）文件"))])
-    fileobj.seek(0)
-    with zipfile.ZipFile(fileobj) as archive:
-        members = archive.infolist()
-        if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
-            raise TableError([CellError(file_name, _("文件解压后过大，请删除无关的工作表或图片后再上传"))])
-        if "xl/workbook.xml" not in {m.filename for m in members}:
-            raise TableError([CellError(file_name, _("不是有效的 Excel（.xlsx）文件"))])
-        has_formulas = any(
-            FORMULA_TAG.search(archive.read(m)) for m in members if m.filename.startswith("xl/worksheets/sheet")
-        )
-    fileobj.seek(0)
     try:
-        return load_workbook(fileobj, read_only=True, data_only=data_only), has_formulas
+        facts = check_workbook(fileobj, file_name)
+    except WorkbookRefused as exc:
+        raise TableError([FileError(file_name, exc.message)]) from None
+    try:
+        return load_workbook(fileobj, read_only=True, data_only=data_only), facts.has_formulas
     except Exception:  # openpyxl raises many types for a damaged file
         raise TableError([CellError(file_name, _("文件已损坏或不是 Excel 工作簿，无法打开"))]) from None
 

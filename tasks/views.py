@@ -367,14 +367,15 @@ def task_import(request):
     if request.method == "GET":
         return _import_page(request, campaign)
     form = UploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _import_page(request, campaign, form=form, status=400)
-    upload = form.cleaned_data["file"]
-    if upload.size > settings.UPLOAD_MAX_BYTES:
-        return _import_page(request, campaign, form=form, status=413, errors=[
+    upload = request.FILES.get("file")
+    if upload is not None and upload.size > settings.UPLOAD_MAX_BYTES:
+        return _import_page(request, campaign, form=UploadForm(), status=413, errors=[
             _("文件「%(name)s」大小 %(size).1f MB，超过上限 %(max)s MB") % {
                 "name": upload.name, "size": upload.size / 1024 / 1024,
                 "max": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}])
+    if not form.is_valid():
+        return _import_page(request, campaign, form=form, status=400)
+    upload = form.cleaned_data["file"]
     try:
         task_import_row = task_table_import_preview(campaign=campaign, upload=upload, user=request.user)
     except TableError as exc:

@@ -133,3 +133,61 @@ class PhotoProcessingTests:
     def test_it_downsizes_huge_photos(self):
         p = process_photo(upload("huge.jpg", image_bytes(size=(4000, 3000))), strip_location=False)
         assert (p.width, p.height) == (2560, 1920)
+
+
+class PhotoLimitsBeforeDecodingTests:
+    """Count and pixel limits are judged from headers: nothing is decoded for a refused request."""
+
+    @pytest.fixture
+    def decodes(self, monkeypatch):
+        calls = []
+        real = ImageFile.ImageFile.load
+
+        def spy(image):
+            calls.append(image.size)
+            return real(image)
+
+        monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+        return calls
+
+    def test_too_many_photos_are_refused_before_any_is_decoded(self, decodes):
+        with pytest.raises(ValidationError) as exc:
+            process_photos([upload(f"{i}.jpg") for i in range(MAX_PHOTOS_PER_UPLOAD + 1)], strip_location=False)
+        assert exc.value.code == "too_many" and decodes == []
+
+    def test_one_photo_over_the_pixel_limit_stops_the_request_before_any_decoding(self, decodes, settings):
+        from tests.spreadsheets.corpus import png_header_only
+
+        files = [upload("ok.jpg"), upload("giant.png", png_header_only(8000, 7000), "image/png")]
+        with pytest.raises(ValidationError) as exc:
+            process_photos(files, strip_location=False)
+        assert "giant.png" in exc.value.messages[0] and "50" in exc.value.messages[0]
+        assert decodes == []
+
+    def test_the_pixel_limit_is_a_setting_and_pillow_enforces_it_too(self, settings):
+        from inspections.photos import max_pixels
+
+        settings.PHOTO_MAX_MEGAPIXELS = 1
+        with pytest.raises(ValidationError) as exc:
+            process_photo(upload("two-mp.jpg", image_bytes(size=(2000, 1000))), strip_location=False)
+        assert exc.value.code == "pixels" and max_pixels() == 1_000_000
+        assert Image.MAX_IMAGE_PIXELS == 1_000_000
+
+    def test_the_capture_form_counts_both_inputs_before_decoding(self, decodes, db):
+        from inspections.forms import PhotoFormMixin
+        from django import forms as django_forms
+        from inspections.forms import PhotosField
+
+        class TwoInputs(PhotoFormMixin, django_forms.Form):
+            photo_fields = ("photos", "album_photos")
+            photos = PhotosField(required=False)
+            album_photos = PhotosField(required=False)
+
+        from django.utils.datastructures import MultiValueDict
+
+        files = MultiValueDict({"photos": [upload(f"c{i}.jpg") for i in range(5)],
+                                "album_photos": [upload(f"a{i}.jpg") for i in range(5)]})
+        form = TwoInputs(data={}, files=files)
+        assert not form.is_valid()
+        assert "一次最多上传 9 张照片。" in form.errors["photos"]
+        assert decodes == []

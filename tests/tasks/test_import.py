@@ -238,19 +238,19 @@ class ImportErrorTests:
         assert "表头下方没有任务数据" in errors[0] and "第 2 行" in errors[0]
 
     @pytest.mark.parametrize("data, words", [
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "旧版 .xls"),
-        ("序号,任务内容\n1,x\n".encode(), "不是有效的 Excel"),
-        (b"PK\x03\x04 broken", "不是有效的 Excel"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "Excel 97-2003 格式（.xls）"),
+        ("序号,任务内容\n1,x\n".encode(), "不是 Excel 工作簿"),
+        (b"PK\x03\x04 broken", "已损坏"),
     ])
     def test_it_refuses_files_that_are_not_xlsx(self, world, data, words):
         errors = errors_of(world, data, name="表.xls")
-        assert errors[0].startswith("文件「表.xls」：") and words in errors[0]
+        assert errors[0].startswith("「表.xls」") and words in errors[0]
         assert nothing_written()
 
-    def test_it_refuses_a_zip_that_expands_too_far_before_parsing_it(self, world, monkeypatch):
-        monkeypatch.setattr("tasks.table.MAX_UNCOMPRESSED_BYTES", 1000)
+    def test_it_refuses_a_zip_that_expands_too_far_before_parsing_it(self, settings, world):
+        settings.SPREADSHEET_MAX_TOTAL_BYTES = 1000
         errors = errors_of(world, xlsx_bytes([row(1)]))
-        assert "解压后过大" in errors[0]
+        assert "解压后共有" in errors[0] and "上限" in errors[0]
 
     def test_it_reports_a_formula_without_a_cached_value_instead_of_reading_it_as_empty(self, world):
         errors = errors_of(world, xlsx_bytes([row(1, content="=A1&\"x\"", requirement="=1+1")]))
