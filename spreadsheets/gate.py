@@ -161,6 +161,8 @@ class _Gate:
         self.limits = limits
         self.facts = WorkbookFacts()
         self.sheet_of_part = {}  # "xl/worksheets/sheet1.xml" → sheet title
+        self.shared_strings_parts = set()
+        self.scanned = set()
 
     def refuse(self, message, limit, sheet=""):
         raise WorkbookRefused(message, file_name=self.name, sheet=sheet, limit=limit)
@@ -177,7 +179,7 @@ class _Gate:
         self.f.seek(0)
         try:
             archive = zipfile.ZipFile(self.f)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        except Exception:  # noqa: BLE001 - zipfile fails in many ways on a damaged directory; all mean the same
             self.refuse(_("「%(file)s」已损坏或不是 Excel 工作簿（.xlsx），无法打开。") % {"file": self.name}, "zip")
         with archive:
             infos = self.check_directory(archive)
@@ -289,7 +291,8 @@ class _Gate:
                 self.refuse(self.macro_message(), "macro")
             if element.tag == f"{NS_TYPES}Override":
                 overrides[(element.get("PartName") or "").lstrip("/")] = content_type
-        if overrides.get(WORKBOOK) not in WORKBOOK_TYPES:
+        # openpyxl opens the part the content types name as the workbook: it must be the one we check.
+        if [part for part, content_type in overrides.items() if content_type in WORKBOOK_TYPES] != [WORKBOOK]:
             self.refuse(_("「%(file)s」不是 Excel 工作簿（.xlsx）。") % {"file": self.name}, "type")
 
         targets = {}
@@ -314,6 +317,9 @@ class _Gate:
                 self.sheet_of_part[part] = title
         for part, content_type in overrides.items():
             if content_type == WORKSHEET_TYPE:
+                self.sheet_of_part.setdefault(part, PurePath(part).stem)
+        for part in names:
+            if part.startswith("xl/worksheets/") and part.endswith(".xml"):
                 self.sheet_of_part.setdefault(part, PurePath(part).stem)
         self.shared_strings_parts = {p for p, t in overrides.items() if t == SHARED_STRINGS_TYPE}
         self.shared_strings_parts.add("xl/sharedStrings.xml")
@@ -351,29 +357,33 @@ class _Gate:
         part = info.filename
         if not part.lower().endswith((".xml", ".rels")) and part not in self.sheet_of_part:
             return  # pictures and other binary parts: bounded by the size and ratio checks
-        if getattr(self, "_scanned", None) is None:
-            self._scanned = set()
-        if part in self._scanned:
+        if part in self.scanned:
             return
-        self._scanned.add(part)
+        self.scanned.add(part)
         scanner = _Scanner(self, part)
         carry = b""
-        with archive.open(info) as stream:
-            while True:
-                chunk = stream.read(CHUNK)
-                if not chunk:
-                    if carry:
-                        scanner.feed(carry)
-                    break
-                buffer = carry + chunk
-                # Feed whole tokens only: cut before the last "<"; the rest waits for more.
-                cut = buffer.rfind(b"<")
-                if cut <= 0:
-                    scanner.check_run(len(buffer))
-                    carry = buffer
-                    continue
-                scanner.feed(buffer[:cut])
-                carry = buffer[cut:]
+        try:
+            with archive.open(info) as stream:
+                while True:
+                    chunk = stream.read(CHUNK)
+                    if not chunk:
+                        if carry:
+                            scanner.feed(carry)
+                        break
+                    buffer = carry + chunk
+                    # Feed whole tokens only: cut before the last "<"; the rest waits for more.
+                    cut = buffer.rfind(b"<")
+                    if cut <= 0:
+                        scanner.check_run(len(buffer))
+                        carry = buffer
+                        continue
+                    scanner.feed(buffer[:cut])
+                    carry = buffer[cut:]
+        except WorkbookRefused:
+            raise
+        except Exception:  # noqa: BLE001 - bad CRC, bad deflate data, a part longer than it says: damaged
+            self.refuse(_("「%(file)s」已损坏：%(where)s不是有效的 XML，无法打开。")
+                        % {"file": self.name, "where": self.where(part)}, "zip")
         scanner.finish()
 
 
@@ -385,7 +395,7 @@ class _Scanner:
         self.part = part
         self.limits = gate.limits
         self.is_sheet = part in gate.sheet_of_part
-        self.is_strings = part in getattr(gate, "shared_strings_parts", ())
+        self.is_strings = part in gate.shared_strings_parts
         self.sheet = gate.sheet_of_part.get(part, "")
         self.max_run = self.limits.cell_chars * BYTES_PER_CHAR
         self.rows = 0

@@ -242,7 +242,7 @@ class FileRejectionTests:
         assert "Word" in parse(buffer.getvalue(), name="台账.xlsx").errors[0]["message"]
 
     def test_it_checks_the_expanded_size_before_opening(self, settings):
-        settings.LEDGER_MAX_UNCOMPRESSED_BYTES = 20_000
+        settings.SPREADSHEET_MAX_TOTAL_BYTES = 20_000
         wb = Workbook()
         ws = wb.active
         ws.append(HEADER)

@@ -127,3 +127,33 @@ class GateTests:
     def test_it_refuses_an_encrypted_workbook_whatever_its_name(self):
         assert refusal(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100,
                        "台账.xlsx").limit == "type"
+
+
+class GateRobustnessTests:
+    def test_a_damaged_file_is_refused_never_an_exception(self):
+        import random
+
+        original = corpus.plain_workbook()
+        rng = random.Random(2026)
+        for _ in range(300):
+            data = bytearray(original)
+            for _flip in range(rng.randint(1, 8)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            try:
+                check_workbook(bytes(data), "台账.xlsx")
+            except WorkbookRefused as exc:
+                assert "「台账.xlsx」" in exc.message
+
+    def test_a_part_longer_than_its_entry_says_is_refused_as_damaged(self):
+        data = bytearray(variant(replace={"xl/worksheets/sheet1.xml": sheet_part(b" " * 1024, 200)}))
+        # Declare 1 000 bytes for the sheet in its local and central headers: zipfile stops
+        # there and finds a bad CRC, which must read as a damaged file, not an exception.
+        sheet = b"xl/worksheets/sheet1.xml"
+        for signature, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+            name_at = 30 if signature == b"PK\x03\x04" else 46
+            start = data.find(signature)
+            while start != -1:
+                if data[start + name_at:start + name_at + len(sheet)] == sheet:
+                    data[start + size_at:start + size_at + 4] = (1000).to_bytes(4, "little")
+                start = data.find(signature, start + 4)
+        assert refusal(bytes(data)).limit == "zip"
