@@ -301,9 +301,8 @@ class StandardImportViewTests:
                                  lambda wb: setattr(find_row(wb["指标"], 指标编号="2.2")["度量键"], "value", "nope")),
          "garden.xlsx", "文件 garden.xlsx，工作表「指标」第 12 行「度量键」列：度量键「nope」不存在（可在「度量」工作表查看全部度量键）"),
         (lambda g: b"not a workbook", "garden.xlsx",
-         "文件 garden.xlsx：文件已损坏或不是有效的 .xlsx 文件，请用 Excel 打开确认后另存为 .xlsx 再上传"),
-        (lambda g: b"a,b\n1,2\n", "garden.csv",
-         "文件 garden.csv：只支持 .xlsx 格式（Excel 2007 及以上版本），请在 Excel 中另存为 .xlsx 后重新上传"),
+         "「garden.xlsx」不是 Excel 工作簿（.xlsx）：请上传用 Excel 或 WPS 保存的 .xlsx 文件。"),
+        (lambda g: b"a,b\n1,2\n", "garden.csv", "「garden.csv」是 CSV 文本文件，本系统只接受 .xlsx"),
     ])
     def test_it_lists_the_errors_of_a_bad_file_and_writes_nothing(self, client_for, office_admin, garden, import_dir,
                                                                   content, name, expected):
