@@ -26,17 +26,21 @@ def _claimed(data):
 
 @benchmark("upload_gate_hostile", "every hostile corpus file refused by spreadsheets.gate (limit: 2 s, 100 MB)")
 def upload_gate_hostile(timer):
-    from spreadsheets.gate import WorkbookRefused, check_workbook
+    from dataclasses import replace
+
+    from spreadsheets.gate import Limits, WorkbookRefused, check_workbook
     from tests.spreadsheets.corpus import HOSTILE, MB as _MB, sheet_part, variant
 
-    cases = [(h.key, h.name, h.build()) for h in HOSTILE]
-    # The file, refused by the string scan rather than the part size: 90 MB of one string.
+    defaults = Limits.from_settings()
+    cases = [(h.key, h.name, h.build(), defaults) for h in HOSTILE]
+    # The file, refused by the string scan itself (ratio check off): 90 MB of one string.
     cases.append(("inline_string_90MB_scanned", "台账.xlsx", variant(replace={
-        "xl/worksheets/sheet1.xml": sheet_part(b"a" * _MB, 90, head_rows=b'<row r="1"><c r="A1" t="inlineStr"><is><t>')})))
-    for key, name, data in cases:
+        "xl/worksheets/sheet1.xml": sheet_part(b"a" * _MB, 90, head_rows=b'<row r="1"><c r="A1" t="inlineStr"><is><t>')}),
+        replace(defaults, ratio=10**6)))
+    for key, name, data, limits in cases:
         def refuse():
             try:
-                check_workbook(data, name)
+                check_workbook(data, name, limits=limits)
             except WorkbookRefused as exc:
                 return exc.limit
             raise AssertionError(f"{key} was not refused")
