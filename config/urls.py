@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic.base import RedirectView
 
 from organizations.forms import PasswordResetForm
+from organizations.views import PasswordResetConfirmView
 
 # The sign-in and reset pages keep the bare sign-in layout even for a signed-in browser (a reset
 # link opened in it, say).
@@ -26,7 +27,7 @@ urlpatterns = [
          name="password_reset_done"),
     path("accounts/password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(extra_context=BARE),
          name="password_reset_complete"),
-    path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(extra_context=BARE),
+    path("accounts/password/reset/<uidb64>/<token>/", PasswordResetConfirmView.as_view(extra_context=BARE),
          name="password_reset_confirm"),
     path("units/", include("organizations.urls")),
     path("standards/", include("indicators.urls_standards")),

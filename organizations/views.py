@@ -1,5 +1,7 @@
 import math
 
+from axes.utils import reset as axes_reset
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
@@ -41,3 +43,13 @@ def login_locked(request, response, credentials):
     seconds = (login_unlock_at(request, credentials) - timezone.now()).total_seconds()
     minutes = max(1, math.ceil(seconds / 60))
     return render(request, "registration/login_locked.html", {"minutes": minutes, "bare_layout": True}, status=429)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's last reset step; a new password set through the mailed link also lifts the
+    login lock on that user name (the link proves the mailbox, which a guesser lacks)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=form.user.get_username())
+        return response

@@ -160,6 +160,20 @@ class PasswordResetTests:
         link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mailoutbox[0].body).group(1)
         assert client.get(link).status_code == 302  # the token is valid
 
+    def test_a_reset_through_the_mailed_link_lifts_the_users_login_lock(self, client, lead_staff, mailoutbox):
+        lead_staff.email = "lead@example.gov.cn"
+        lead_staff.save()
+        _wrong_logins(client, 5, REMOTE_ADDR="10.9.9.9")  # someone else guessing, elsewhere
+
+        self._request_link(client, "lead@example.gov.cn", mailoutbox)
+        link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mailoutbox[0].body).group(1)
+        set_url = client.get(link)["Location"]
+        client.post(set_url, {"new_password1": "Xy7-garden-city", "new_password2": "Xy7-garden-city"})
+
+        response = client.post("/accounts/login/", {"username": "lead", "password": "Xy7-garden-city"})
+        assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(lead_staff.pk)
+
     def test_an_unknown_address_gets_the_same_answer_and_no_mail(self, client, lead_staff, mailoutbox):
         lead_staff.email = "lead@example.gov.cn"
         lead_staff.save()
