@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from indicators.models import IndicatorValue, format_decimal
 from organizations.access import get_access, get_object_for_user
 from organizations.models import Unit
+from organizations.sessions import background_poll
 from spreadsheets.forms import WorkbookField
 
 from . import selectors as S
@@ -219,6 +220,7 @@ def ledger_upload_detail(request, pk):
     })
 
 
+@background_poll
 @login_required
 @require_GET
 def ledger_upload_progress(request, pk):

@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from organizations.sessions import background_poll
+
 from .models import AlertEvent, Notification
 from .services import notification_mark_read
 
@@ -45,6 +47,7 @@ def notification_read_all(request):
     return redirect("notification_list")
 
 
+@background_poll
 @login_required
 @require_GET
 def notification_count(request):

@@ -1,9 +1,15 @@
+import math
+
+from axes.utils import reset as axes_reset
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .access import get_access, get_object_for_user
 from .models import Unit
+from .selectors import login_unlock_at
 
 
 @login_required
@@ -30,3 +36,20 @@ def unit_detail(request, pk):
             "members": unit.memberships.select_related("user", "user__person"),
         },
     )
+
+
+def login_locked(request, response, credentials):
+    """The lock page django-axes shows instead of the login (AXES_LOCKOUT_CALLABLE)."""
+    seconds = (login_unlock_at(request, credentials) - timezone.now()).total_seconds()
+    minutes = max(1, math.ceil(seconds / 60))
+    return render(request, "registration/login_locked.html", {"minutes": minutes, "bare_layout": True}, status=429)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's last reset step; a new password set through the mailed link also lifts the
+    login lock on that user name (the link proves the mailbox, which a guesser lacks)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=form.user.get_username())
+        return response

@@ -18,7 +18,7 @@
   if (met && met.dates.length) {
     make("chart-met", {
       grid: { left: 36, right: 16, top: 24, bottom: 28 },
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },
       xAxis: { type: "category", data: met.dates.map(function (d) { return d.slice(5); }), axisLabel: { color: ink } },
       yAxis: { type: "value", minInterval: 1, axisLabel: { color: ink } },
       series: [
@@ -32,7 +32,7 @@
   var findings = data("findings-data");
   if (findings) {
     make("chart-findings", {
-      tooltip: { trigger: "item" },
+      tooltip: { trigger: "item", renderMode: "richText" },
       legend: { bottom: 0, textStyle: { color: ink } },
       series: [{ type: "pie", radius: ["45%", "70%"], center: ["50%", "45%"], label: { formatter: "{b}\n{c}" },
         data: findings.map(function (f) { return { name: f.label, value: f.count, itemStyle: { color: f.color } }; }) }]
@@ -42,7 +42,7 @@
   if (units && units.units.length) {
     make("chart-overdue", {
       grid: { left: 8, right: 24, top: 30, bottom: 8, containLabel: true },
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
       legend: { top: 0, right: 0, textStyle: { color: ink } },
       xAxis: { type: "value", minInterval: 1, axisLabel: { color: ink } },
       yAxis: { type: "category", data: units.units, inverse: true, axisLabel: { color: ink } },
