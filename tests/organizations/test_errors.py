@@ -101,10 +101,10 @@ class ErrorPageTests:
         def refuse(*args, **kwargs):
             raise AssertionError("the 500 page touched the database")
 
-        monkeypatch.setattr(connection, "cursor", refuse)
-        monkeypatch.setattr(connection, "ensure_connection", refuse)
         for lang, text in (("zh-hans", "系统出了点问题"), ("en", "Something went wrong")):
-            with translation.override(lang):
+            with monkeypatch.context() as down, translation.override(lang):
+                down.setattr(connection, "cursor", refuse)
+                down.setattr(connection, "ensure_connection", refuse)
                 response = errors.server_error(request)
             assert response.status_code == 500
             assert text in response.content.decode()
