@@ -88,6 +88,11 @@ class Measure(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def is_computed(self):
+        """Computed from ledgers: its values come from the ledger formulas, never typed over."""
+        return bool(self.formula_key)
+
 
 @dataclass(frozen=True)
 class Evaluation:

@@ -2,6 +2,29 @@
 
 from django.db import migrations, models
 
+RANK = {"office": 0, "leader": 1, "inspector": 2, "unit_staff": 3}
+
+
+def backfill(apps, schema_editor):
+    """Rows written before names were kept: the person's name, unit and role as they are now."""
+    AuditEntry = apps.get_model("organizations", "AuditEntry")
+    Person = apps.get_model("organizations", "Person")
+    Membership = apps.get_model("organizations", "Membership")
+    user_ids = set(AuditEntry.objects.exclude(user=None).values_list("user_id", flat=True).distinct())
+    for user_id in user_ids:
+        person = Person.objects.filter(user_id=user_id).select_related("unit").first()
+        memberships = sorted(Membership.objects.filter(user_id=user_id).select_related("unit"),
+                             key=lambda m: (RANK.get(m.role, 9), m.pk))
+        first = memberships[0] if memberships else None
+        name = person.name if person else ""
+        if not name:
+            continue
+        AuditEntry.objects.filter(user_id=user_id, actor_name="").update(
+            actor_name=name[:100],
+            actor_unit=(first.unit.name if first else person.unit.name)[:100],
+            actor_role=first.role if first else "",
+        )
+
 
 class Migration(migrations.Migration):
 
@@ -25,4 +48,5 @@ class Migration(migrations.Migration):
             name='actor_unit',
             field=models.CharField(blank=True, max_length=100, verbose_name='操作人单位'),
         ),
+        migrations.RunPython(backfill, migrations.RunPython.noop),
     ]
