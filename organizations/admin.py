@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .admin_audit import AuditedAdminMixin
 from .models import AuditEntry, Membership, Person, Unit
+
+admin.site.site_header = _("创园指挥中心")
+admin.site.site_title = _("创园指挥中心")
+admin.site.index_title = _("系统管理")
 
 
 class PersonInline(admin.TabularInline):
