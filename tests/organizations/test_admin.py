@@ -1,6 +1,6 @@
 """/admin/ for office admins: permissions through a group, every write audited or refused in
 favour of the product page (where a service owns the write)."""
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
