@@ -76,3 +76,30 @@ def env_positive_int(name, default):
 def env_megabytes(name, default_mb):
     """A size given in MB in the environment, returned in bytes."""
     return env_positive_int(name, default_mb) * 1024 * 1024
+
+
+def secret_key_from_file(path):
+    """The key kept in `path`, generated there (mode 0600) on first use. Opt-in: only when
+    DJANGO_SECRET_KEY_FILE names a file (`make run` sets it under var/), so an unset key
+    outside DEBUG still fails loudly."""
+    if not path:
+        return ""
+    import secrets
+    from pathlib import Path
+
+    file = Path(path)
+    if not file.exists():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        # O_EXCL: two processes starting together (web and worker) keep the first key written.
+        try:
+            fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(key + "\n")
+    key = file.read_text().strip()
+    if len(key) < 32:
+        raise ImproperlyConfigured(f"DJANGO_SECRET_KEY_FILE {path} holds no usable key (under 32 characters)")
+    return key

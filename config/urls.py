@@ -41,3 +41,8 @@ urlpatterns = [
 
 # No public /media/ route, not even in DEBUG: photos, evidence and ledgers are served by views
 # that check the user's units. MEDIA_URL only names files for the PDF renderer's local fetcher.
+
+# The product's own error pages (DEBUG off: `make run`, production).
+handler403 = "organizations.errors.permission_denied"
+handler404 = "organizations.errors.page_not_found"
+handler500 = "organizations.errors.server_error"

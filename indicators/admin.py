@@ -1,24 +1,31 @@
 from django.contrib import admin
+from django.urls import reverse
 from import_export import fields, resources
 
-from organizations.admin_audit import AuditedAdminMixin
+from organizations.admin_audit import AuditedAdminMixin, ProductPageAdminMixin, ReadOnlyInline
 from spreadsheets.admin import GatedImportExportMixin
 
 from .models import Campaign, ComplianceSnapshot, Holiday, Indicator, IndicatorValue, Measure, Phase, Standard, \
     StandardNode, Threshold
 
 
-class ThresholdInline(admin.TabularInline):
+class ThresholdInline(ReadOnlyInline):
     model = Threshold
-    extra = 0
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class IndicatorAdmin(ProductPageAdminMixin, admin.ModelAdmin):
+    """Indicators and thresholds change on the library page (indicator_update: validation,
+    audit, recompute) or by the standard's Excel round trip, not here."""
+
     list_display = ("code", "name", "standard", "kind", "measure", "aggregation", "verification")
     list_filter = ("standard", "kind", "verification", "aggregation")
     search_fields = ("code", "name", "measure__key")
+    list_select_related = ("standard", "measure")
     inlines = [ThresholdInline]
+
+    def product_url(self, obj):
+        return reverse("standard_indicator_edit", args=[obj.standard.code, obj.code])
 
 
 @admin.register(Standard)
@@ -51,11 +58,17 @@ class CampaignAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class IndicatorValueAdmin(ProductPageAdminMixin, admin.ModelAdmin):
+    """Values are typed on the indicator page or computed from ledgers (indicator_value_record:
+    audit, recompute, no typing over a computed value)."""
+
     list_display = ("measure", "scope", "as_of", "value", "source", "entered_by")
     list_filter = ("source", "measure")
+    list_select_related = ("measure", "scope", "entered_by")
     date_hierarchy = "as_of"
-    raw_id_fields = ("entered_by",)
+
+    def product_url(self, obj):
+        return reverse("ledger_value", args=[obj.pk])
 
 
 class HolidayResource(resources.ModelResource):
@@ -83,10 +96,11 @@ class HolidayAdmin(AuditedAdminMixin, GatedImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(ComplianceSnapshot)
-class ComplianceSnapshotAdmin(admin.ModelAdmin):
+class ComplianceSnapshotAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ("campaign", "indicator", "scope", "date", "value", "status", "gap")
     list_filter = ("campaign", "status")
+    list_select_related = ("campaign", "indicator", "scope")
     date_hierarchy = "date"
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def product_url(self, obj):
+        return reverse("campaign_indicator", args=[obj.campaign_id, obj.indicator_id])

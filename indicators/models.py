@@ -88,6 +88,11 @@ class Measure(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def is_computed(self):
+        """Computed from ledgers: its values come from the ledger formulas, never typed over."""
+        return bool(self.formula_key)
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -174,7 +179,9 @@ class Indicator(models.Model):
             return Evaluation(Indicator.Status.NOT_APPLICABLE)
         if value is None:
             return Evaluation(Indicator.Status.NO_DATA, threshold=threshold, target=threshold.effective_value(params))
-        return threshold.judge(Decimal(value), params)
+        # Judged as displayed: a page showing 93.64 against ≥ 95 says 1.36, and 94.995 shown
+        # as 95 is met, so the value, status and gap on a page never disagree.
+        return threshold.judge(display_round(Decimal(value)), params)
 
 
 class Threshold(models.Model):
@@ -278,15 +285,19 @@ class Threshold(models.Model):
         return f"{text} {self.indicator.unit}".strip() if self.indicator_id else text
 
 
+def display_round(value):
+    """The one rounding rule for values: half-up to two places, three below 1. Index-type values
+    (0.065 parks per 10 000 people) need a third place to differ from their threshold (0.06);
+    rates and areas read best with two. Indicator.evaluate judges the rounded value."""
+    value = Decimal(value)
+    places = Decimal("0.001") if abs(value) < 1 else Decimal("0.01")
+    return value.quantize(places, rounding=ROUND_HALF_UP)
+
+
 def format_decimal(value):
     if value is None:
         return "—"
-    value = Decimal(value)
-    # Index-type values (0.065 parks per 10 000 people) need a third place to differ from
-    # their threshold (0.06); rates and areas read best with two.
-    places = Decimal("0.001") if abs(value) < 1 else Decimal("0.01")
-    normal = value.quantize(places, rounding=ROUND_HALF_UP).normalize()
-    return format(normal, "f")
+    return format(display_round(value).normalize(), "f")
 
 
 class Campaign(models.Model):

@@ -60,6 +60,17 @@ class Readiness:
     improvement_total: int
     not_met: int
     no_data: int
+    veto_total: int = 0
+
+    # Summaries of a kind appear only where the standard has indicators of that kind (the
+    # eco-garden standard has no veto and no improvement indicators).
+    @property
+    def has_veto(self):
+        return self.veto_total > 0
+
+    @property
+    def has_improvement(self):
+        return self.improvement_total > 0
 
     @property
     def ready(self):
@@ -164,6 +175,7 @@ def readiness(rows):
         improvement_total=len(improvement),
         not_met=sum(r.status == S.NOT_MET for r in applicable),
         no_data=sum(r.status == S.NO_DATA for r in applicable),
+        veto_total=sum(r.indicator.is_veto for r in applicable),
     )
 
 

@@ -1,10 +1,12 @@
 """Writes for values and compliance. Jobs and views call these; models only hold rules."""
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from organizations.audit import audit_record
+from organizations.audit import actor_of, audit_record
 from organizations.models import AuditEntry
 
 from .models import ComplianceSnapshot, IndicatorValue, RecomputeRequest
@@ -13,11 +15,16 @@ from .selectors import campaign_compliance
 
 def indicator_value_record(*, measure, scope, as_of, value, user=None, source=IndicatorValue.Source.MANUAL,
                            provenance=None, note="", evidence=None):
-    """Create or replace the value of a measure in a scope for a date; audited old → new."""
+    """Create or replace the value of a measure in a scope for a date; audited old → new, and
+    whenever the person answering for it (填报人) changes, so the value and its log agree."""
     value = None if value is None else Decimal(value)
+    if measure.is_computed and source not in (IndicatorValue.Source.LEDGER, IndicatorValue.Source.DEMO):
+        raise ValidationError(_("“%(measure)s”由台账计算，不能手工填报：请上传或更正相应台账。") % {"measure": measure.name})
     with transaction.atomic():
-        row = IndicatorValue.objects.select_for_update().filter(measure=measure, scope=scope, as_of=as_of).first()
+        row = (IndicatorValue.objects.select_for_update().select_related("entered_by")
+               .filter(measure=measure, scope=scope, as_of=as_of).first())
         old = row.value if row else None
+        old_by = row.entered_by if row else None
         created = row is None
         if created:
             row = IndicatorValue(measure=measure, scope=scope, as_of=as_of)
@@ -30,15 +37,22 @@ def indicator_value_record(*, measure, scope, as_of, value, user=None, source=In
             row.evidence = evidence
         row.full_clean()
         row.save()
-        if created or old != value:
+        changes = {"value": [old, value]} if created or old != value else {}
+        if not created and old_by != row.entered_by:
+            changes["entered_by"] = [_name(old_by), _name(row.entered_by)]
+        if changes:
             audit_record(
                 obj=row,
                 action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
                 user=user,
-                changes={"value": [old, value]},
+                changes=changes,
                 note=str(row.get_source_display()),
             )
     return row
+
+
+def _name(user):
+    return actor_of(user)["actor_name"] or None
 
 
 def compliance_snapshot_write(*, campaign, on=None):

@@ -120,7 +120,12 @@ def campaign_indicator(request, pk, indicator_pk):
     if request.method == "POST":
         if not access.is_office:
             raise PermissionDenied
-        if form.is_valid():
+        if indicator.measure.is_computed:
+            # The page offers no form for it; a hand-made POST gets the service's answer.
+            form.is_valid()
+            form.add_error(None, _("“%(measure)s”由台账计算，不能手工填报：请上传或更正相应台账。")
+                           % {"measure": indicator.measure.name})
+        elif form.is_valid():
             with transaction.atomic():
                 value = indicator_value_record(
                     measure=indicator.measure, scope=form.cleaned_data["scope"], as_of=form.cleaned_data["as_of"],
@@ -135,7 +140,7 @@ def campaign_indicator(request, pk, indicator_pk):
     row = next(r for r in campaign_compliance(campaign, standard=indicator.standard) if r.indicator.id == indicator.id)
     values = (
         IndicatorValue.objects.filter(measure=indicator.measure, scope_id__in=scope_ids)
-        .select_related("scope", "entered_by")
+        .select_related("scope", "entered_by__person")
         .order_by("-as_of", "scope__sort_order")[:200]
     )
     snapshots = ComplianceSnapshot.objects.filter(campaign=campaign, indicator=indicator, scope=campaign.city).order_by(
@@ -144,7 +149,9 @@ def campaign_indicator(request, pk, indicator_pk):
     shared_with = indicator.measure.indicators.exclude(pk=indicator.pk).select_related("standard")
     history = []
     for v in values[:20]:
-        history.extend(audit_for(v)[:5])
+        for entry in audit_for(v)[:5]:
+            entry.scope = v.scope  # the log says which district (or the city) a change was for
+            history.append(entry)
     history.sort(key=lambda e: e.at, reverse=True)
     return render(
         request,

@@ -1,5 +1,9 @@
-"""Read-mostly admin for support staff; state changes go through the pages (services)."""
+"""Read-only admin: findings, rounds, extensions, orders and accountability records change on the
+inspection pages, through their services (events, audit trail, alert fields, notifications)."""
 from django.contrib import admin
+from django.urls import reverse
+
+from organizations.admin_audit import ProductPageAdminMixin, ReadOnlyInline
 
 from .models import (
     AccountabilityRecord,
@@ -11,17 +15,6 @@ from .models import (
     InspectionSettings,
     SupervisionOrder,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class EventInline(ReadOnlyInline):
@@ -37,43 +30,54 @@ class PhotoInline(ReadOnlyInline):
 
 
 @admin.register(Finding)
-class FindingAdmin(admin.ModelAdmin):
+class FindingAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ["id", "description", "unit", "status", "deadline", "alert_level", "campaign"]
     list_filter = ["campaign", "status", "alert_level", "source", "category"]
     search_fields = ["description", "address"]
-    raw_id_fields = ["round", "indicator", "unit", "created_by"]
-    # Status, deadline and alerts move only through services (events, audit).
-    readonly_fields = ["status", "deadline", "alert_level", "next_alert_at", "submitted_at", "closed_at",
-                       "created_by", "created_at"]
+    list_select_related = ["unit", "campaign"]
     inlines = [PhotoInline, EventInline]
+
+    def product_url(self, obj):
+        return reverse("finding_detail", args=[obj.pk])
 
 
 @admin.register(InspectionRound)
-class InspectionRoundAdmin(admin.ModelAdmin):
+class InspectionRoundAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ["date", "kind", "title", "area", "campaign"]
     list_filter = ["campaign", "kind"]
-    filter_horizontal = ["team"]
+
+    def product_url(self, obj):
+        return reverse("round_detail", args=[obj.pk])
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(admin.ModelAdmin):
+class ExtensionRequestAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ["finding", "current_deadline", "requested_deadline", "status", "requested_at"]
     list_filter = ["status"]
-    readonly_fields = [f.name for f in ExtensionRequest._meta.fields]
+
+    def product_url(self, obj):
+        return reverse("finding_detail", args=[obj.finding_id])
 
 
 @admin.register(AccountabilityRecord)
-class AccountabilityRecordAdmin(admin.ModelAdmin):
+class AccountabilityRecordAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ["date", "unit", "kind", "title", "campaign"]
     list_filter = ["campaign", "kind"]
-    raw_id_fields = ["findings"]
+
+    def product_url(self, obj):
+        return reverse("finding_accountability_unit", args=[obj.unit_id])
 
 
 @admin.register(SupervisionOrder)
-class SupervisionOrderAdmin(admin.ModelAdmin):
+class SupervisionOrderAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ["number", "kind", "unit", "issued_at", "issued_by_name"]
     list_filter = ["campaign", "kind", "year"]
-    readonly_fields = [f.name for f in SupervisionOrder._meta.fields]
+
+    def product_url(self, obj):
+        return reverse("finding_order_pdf", args=[obj.pk])
 
 
-admin.site.register(InspectionSettings)
+@admin.register(InspectionSettings)
+class InspectionSettingsAdmin(ProductPageAdminMixin, admin.ModelAdmin):
+    def product_url(self, obj):
+        return reverse("finding_settings")

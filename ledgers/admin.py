@@ -1,32 +1,49 @@
 from django.contrib import admin
+from django.urls import reverse
+
+from organizations.admin_audit import ProductPageAdminMixin
 
 from .models import Ledger, LedgerRow, LedgerUpload, LedgerVersion
 
+# Ledgers change only by upload → preview → confirm (versions, values recomputed, audit).
+
 
 @admin.register(Ledger)
-class LedgerAdmin(admin.ModelAdmin):
+class LedgerAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ("unit", "ledger_type", "city", "created_at")
     list_filter = ("ledger_type",)
     search_fields = ("unit__name",)
+    list_select_related = ("unit", "city")
+
+    def product_url(self, obj):
+        return reverse("ledger_detail", args=[obj.pk])
 
 
 @admin.register(LedgerUpload)
-class LedgerUploadAdmin(admin.ModelAdmin):
+class LedgerUploadAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ("ledger", "original_name", "status", "row_count", "error_count", "uploaded_by", "uploaded_at")
     list_filter = ("status", "ledger__ledger_type")
+    list_select_related = ("ledger__unit", "uploaded_by")
     exclude = ("result",)  # can be megabytes; the preview page shows it
-    readonly_fields = [f.name for f in LedgerUpload._meta.fields if f.name != "result"]
+
+    def product_url(self, obj):
+        return reverse("ledger_upload_detail", args=[obj.pk])
 
 
 @admin.register(LedgerVersion)
-class LedgerVersionAdmin(admin.ModelAdmin):
+class LedgerVersionAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ("ledger", "number", "is_current", "row_count", "confirmed_by", "confirmed_at")
     list_filter = ("is_current", "ledger__ledger_type")
-    readonly_fields = [f.name for f in LedgerVersion._meta.fields]
+    list_select_related = ("ledger__unit", "confirmed_by")
+
+    def product_url(self, obj):
+        return reverse("ledger_version", args=[obj.pk])
 
 
 @admin.register(LedgerRow)
-class LedgerRowAdmin(admin.ModelAdmin):
+class LedgerRowAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ("version", "row_number", "natural_key")
     list_select_related = ("version__ledger__unit",)
-    readonly_fields = ("version", "row_number", "sheet", "natural_key", "data")
+
+    def product_url(self, obj):
+        return reverse("ledger_version", args=[obj.version_id])

@@ -1,7 +1,14 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .admin_audit import AuditedAdminMixin
 from .models import AuditEntry, Membership, Person, Unit
+
+admin.site.site_header = _("创园指挥中心")
+admin.site.site_title = _("创园指挥中心")
+admin.site.index_title = _("系统管理")
 
 
 class PersonInline(admin.TabularInline):
@@ -38,9 +45,10 @@ class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("at", "user", "action", "content_type", "object_repr")
-    list_filter = ("action", "content_type")
-    search_fields = ("object_repr", "user__username", "note")
+    list_display = ("at", "actor_display", "action", "content_type", "object_repr")
+    list_filter = ("action", "content_type", "actor_role")
+    list_select_related = ("user", "content_type")
+    search_fields = ("object_repr", "user__username", "actor_name", "actor_unit", "note")
     date_hierarchy = "at"
 
     def has_add_permission(self, request):
@@ -51,3 +59,25 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
+    """Office admins create and edit logins (audited, never the password hash); making a
+    superuser or granting single permissions stays with superusers."""
+
+    superuser_only = ("is_superuser", "user_permissions")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [(name, {**opts, "fields": [f for f in opts["fields"] if f not in self.superuser_only]})
+                for name, opts in fieldsets]
+
+    def has_delete_permission(self, request, obj=None):
+        # Deactivate instead: the audit trail and past records keep pointing at the login.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)

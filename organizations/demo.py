@@ -1,8 +1,10 @@
 """The demo city 示例市: units, people and logins. Idempotent (get_or_create by name)."""
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from .models import Membership, Person, Unit
+from .permissions import OFFICE_ADMIN_GROUP
 
 DEMO_PASSWORD = "demo2026"
 
@@ -105,6 +107,9 @@ def seed(context):
                 user.save()
             for role in roles:
                 Membership.objects.get_or_create(user=user, unit=u, role=role)
+            if "office" in roles:
+                # /admin/ rights come from the group its migration made (is_staff only lets them in).
+                user.groups.add(Group.objects.get(name=OFFICE_ADMIN_GROUP))
             logins.append((username, DEMO_PASSWORD, name, title, unit_name, roles))
         Person.objects.get_or_create(
             name=name, unit=u, defaults={"title": title, "is_leader": is_leader, "user": user,

@@ -113,6 +113,10 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("对象"), max_length=200)
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     note = models.TextField(_("说明"), blank=True)
+    # Who acted, as they were at the time (people change units and roles; the trail must not).
+    actor_name = models.CharField(_("操作人姓名"), max_length=100, blank=True)
+    actor_unit = models.CharField(_("操作人单位"), max_length=100, blank=True)
+    actor_role = models.CharField(_("操作人角色"), max_length=20, choices=Membership.Role.choices, blank=True)
 
     class Meta:
         verbose_name = _("审计记录")
@@ -122,3 +126,11 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_repr}"
+
+    @property
+    def actor_display(self):
+        """赵志强（创园办 · 创建办管理员）; the login name only for rows written before names were kept."""
+        if not self.actor_name:
+            return self.user.get_username() if self.user_id else str(_("系统"))
+        where = " · ".join(str(x) for x in (self.actor_unit, self.get_actor_role_display() if self.actor_role else "") if x)
+        return f"{self.actor_name}（{where}）" if where else self.actor_name

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.urls import reverse
 
-from organizations.admin_audit import AuditedAdminMixin
+from organizations.admin_audit import AuditedAdminMixin, ProductPageAdminMixin
 
 from .models import Briefing, RankingEntry, RankingRule
 
@@ -12,11 +13,17 @@ class RankingRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RankingEntry)
-class RankingEntryAdmin(admin.ModelAdmin):
+class RankingEntryAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ("campaign", "period_start", "rank", "unit", "score", "flag")
     list_filter = ("campaign", "period", "flag")
 
+    def product_url(self, obj):
+        return reverse("ranking")
+
 
 @admin.register(Briefing)
-class BriefingAdmin(admin.ModelAdmin):
+class BriefingAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ("campaign", "number", "week_start", "language", "built_at")
+
+    def product_url(self, obj):
+        return reverse("briefing_list")

@@ -19,6 +19,7 @@ def headline_figures(campaign, on, unit_ids=None):
         "on": on.isoformat(),
         "days_left": (campaign.evaluation_date - on).days if campaign.evaluation_date else None,
         "veto_failed": [r.indicator.code for r in s.veto_failed],
+        "veto_total": s.veto_total,
         "basic": [s.basic_met, s.basic_total],
         "improvement": [s.improvement_met, s.improvement_total],
         "not_met": [r.indicator.code for r in compliance.not_met],
@@ -61,12 +62,15 @@ def summary_paragraph(campaign, figures, compliance, work):
     if s.veto_failed:
         names = "、".join(r.indicator.name for r in s.veto_failed)
         parts.append(_("否决项%(names)s未达标，须作为头号任务攻坚。") % {"names": names})
-    else:
+    elif s.has_veto:
         parts.append(_("否决项全部达标。"))
-    parts.append(
-        _("基本项达标%(bm)s/%(bt)s项，提升项达标%(im)s/%(it)s项。")
-        % {"bm": s.basic_met, "bt": s.basic_total, "im": s.improvement_met, "it": s.improvement_total}
-    )
+    if s.has_improvement:
+        parts.append(
+            _("基本项达标%(bm)s/%(bt)s项，提升项达标%(im)s/%(it)s项。")
+            % {"bm": s.basic_met, "bt": s.basic_total, "im": s.improvement_met, "it": s.improvement_total}
+        )
+    else:
+        parts.append(_("基本项达标%(bm)s/%(bt)s项。") % {"bm": s.basic_met, "bt": s.basic_total})
     parts.append(
         _("本周新发现问题%(new)s个，销号%(closed)s个；目前在办%(open)s个，其中逾期%(overdue)s个；逾期任务%(tasks)s项。")
         % {"new": work.findings_new, "closed": work.findings_closed, "open": work.findings_open,

@@ -96,6 +96,8 @@ def self_evaluation_export(request):
     if not (access.is_office or access.is_leader):
         raise PermissionDenied
     campaign = current_campaign(request)
+    if campaign is None:
+        return render(request, "indicators/no_campaign.html")
     today = timezone.localdate()
     response = HttpResponse(
         self_evaluation_workbook(campaign, today),

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 mkdir -p var/log
+source scripts/demo-env.sh
+# DEBUG off: WhiteNoise serves the collected (hashed) static files.
+.venv/bin/python manage.py collectstatic --noinput -v0
 
 .venv/bin/celery -A config worker --beat --pool=solo --loglevel=INFO \
   --schedule var/celerybeat-schedule >var/log/worker.log 2>&1 &

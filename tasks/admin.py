@@ -1,48 +1,54 @@
 from django.contrib import admin
+from django.urls import reverse
+
+from organizations.admin_audit import ProductPageAdminMixin, ReadOnlyInline
 
 from .models import Task, TaskEvidence, TaskImport, TaskMilestone, TaskUpdate
 
+# Tasks change on the task pages and by the table import (task_edit, task_table_import_commit):
+# validation, audit and the alert fields recomputed with any new due date. Read-only here.
 
-class MilestoneInline(admin.TabularInline):
+
+class MilestoneInline(ReadOnlyInline):
     model = TaskMilestone
-    extra = 0
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ("seq", "content", "campaign", "indicator", "lead_unit", "responsible_leader", "due_on",
                     "progress", "review_state")
     list_filter = ("campaign", "review_state", "lead_unit")
     search_fields = ("content", "indicator__code", "indicator__name")
-    autocomplete_fields = ()
-    raw_id_fields = ("indicator", "responsible_leader", "responsible_person")
-    filter_horizontal = ("cooperating_units",)
     inlines = [MilestoneInline]
     list_select_related = ("campaign", "indicator", "lead_unit", "responsible_leader")
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # A due date written here reaches the alert fields like any other (services).
-        if not change or "due_on" in form.changed_data:
-            from .services import task_deadline_refresh
-
-            task_deadline_refresh(task_ids=[obj.pk])
+    def product_url(self, obj):
+        return reverse("task_detail", args=[obj.pk])
 
 
 @admin.register(TaskUpdate)
-class TaskUpdateAdmin(admin.ModelAdmin):
+class TaskUpdateAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ("task", "kind", "progress", "unit", "author", "created_at")
     list_filter = ("kind",)
-    raw_id_fields = ("task",)
+    list_select_related = ("task", "unit", "author")
+
+    def product_url(self, obj):
+        return reverse("task_detail", args=[obj.task_id])
 
 
 @admin.register(TaskEvidence)
-class TaskEvidenceAdmin(admin.ModelAdmin):
+class TaskEvidenceAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ("name", "task", "uploaded_by", "uploaded_at")
-    raw_id_fields = ("task", "update")
+    list_select_related = ("task", "uploaded_by")
+
+    def product_url(self, obj):
+        return reverse("task_detail", args=[obj.task_id])
 
 
 @admin.register(TaskImport)
-class TaskImportAdmin(admin.ModelAdmin):
+class TaskImportAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ("original_name", "campaign", "state", "uploaded_by", "uploaded_at", "committed_at")
-    readonly_fields = ("summary",)
+    exclude = ("summary",)  # can be large; the preview page shows it
+
+    def product_url(self, obj):
+        return reverse("task_import_preview", args=[obj.pk])

@@ -25,7 +25,8 @@ class EvaluateComparatorTests:
         [
             ("gte", "31", MET, "0"),
             ("gte", "31.0001", MET, "0"),
-            ("gte", "30.9999", NOT_MET, "0.0001"),
+            ("gte", "30.9999", MET, "0"),  # shown as 31: judged as shown (see EvaluateRoundingTests)
+            ("gte", "30.994", NOT_MET, "0.01"),
             ("gt", "31", NOT_MET, "0"),  # strict: exactly on the threshold misses
             ("gt", "31.01", MET, "0"),
             ("lte", "31", MET, "0"),
@@ -126,3 +127,44 @@ class FormatDecimalTests:
         from indicators.models import format_decimal
 
         assert format_decimal(value) == text
+
+
+class EvaluateRoundingTests:
+    """One rule: a value is judged as it is displayed, rounded half-up to two places (three below
+    1), so the value, status and gap on a page always agree."""
+
+    @pytest.mark.parametrize(
+        "value, shown, status, gap",
+        [
+            ("93.635", "93.64", NOT_MET, "1.36"),  # was 1.365, displayed 1.37 beside 93.64
+            ("93.6449", "93.64", NOT_MET, "1.36"),
+            ("94.994", "94.99", NOT_MET, "0.01"),
+            ("94.995", "95", MET, "0"),  # displayed 95: met, not "95 with a gap of 0.005"
+            ("95", "95", MET, "0"),
+            ("95.004", "95", MET, "0"),
+        ],
+    )
+    def test_it_computes_the_gap_from_the_displayed_value(self, value, shown, status, gap):
+        from indicators.models import format_decimal
+
+        result = evaluate(indicator({"tier": "garden", "comparator": "gte", "value": D("95")}), D(value))
+        assert format_decimal(D(value)) == shown
+        assert (result.status, result.gap) == (status, D(gap))
+        assert format_decimal(result.gap) == format_decimal(D("95") - D(shown))
+
+    @pytest.mark.parametrize(
+        "value, status, gap",
+        [
+            ("0.0595", MET, "0"),  # shown 0.060 against ≥ 0.06
+            ("0.0594", NOT_MET, "0.001"),
+            ("0.05", NOT_MET, "0.01"),
+        ],
+    )
+    def test_values_below_one_keep_three_places(self, value, status, gap):
+        result = evaluate(indicator({"tier": "garden", "comparator": "gte", "value": D("0.06")}), D(value))
+        assert (result.status, result.gap) == (status, D(gap))
+
+    def test_an_upper_bound_rounds_the_same_way(self):
+        ind = indicator({"tier": "garden", "comparator": "lte", "value": D("20")})
+        assert (evaluate(ind, D("20.004")).status, evaluate(ind, D("20.004")).gap) == (MET, D(0))
+        assert (evaluate(ind, D("20.355")).status, evaluate(ind, D("20.355")).gap) == (NOT_MET, D("0.36"))

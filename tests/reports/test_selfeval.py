@@ -32,3 +32,11 @@ class SelfEvaluationExportTests:
 
     def test_unit_staff_cannot_export_it(self, client_for, lead_staff, campaign):
         assert client_for(lead_staff).get("/reports/self-evaluation.xlsx").status_code == 403
+
+    def test_without_an_active_campaign_it_explains_instead_of_failing(self, client_for, office_admin, campaign):
+        campaign.is_active = False
+        campaign.save()
+        response = client_for(office_admin).get("/reports/self-evaluation.xlsx")
+        body = response.content.decode()
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+        assert "没有进行中的创建活动" in body and 'class="topbar"' in body
