@@ -472,6 +472,17 @@ class IndicatorValue(models.Model):
     def __str__(self):
         return f"{self.measure} · {self.scope} · {self.as_of}: {format_decimal(self.value)}"
 
+    @property
+    def display_note(self):
+        """The note in the reader's language: a ledger value's note was written by a job."""
+        key = (self.provenance or {}).get("formula") if self.source == self.Source.LEDGER else None
+        if not key:
+            return self.note
+        from ledgers.formulas import FORMULAS  # ledgers builds on indicators: import at use
+
+        formula = FORMULAS.get(key)
+        return _("由台账计算：%(formula)s") % {"formula": formula.label} if formula else self.note
+
 
 class ComplianceSnapshot(models.Model):
     """Daily compliance of one indicator in one scope; trends, forecasts and past briefings read these."""
