@@ -132,13 +132,13 @@ class EnglishNamesTests:
         self, client_for, lead_staff, shipped_campaign
     ):
         body = english(client_for(lead_staff)).get(f"/campaigns/{shipped_campaign.pk}/").content.decode()
-        assert "Green space rate of the built-up area" in body and "建成区绿地率" not in body
+        assert "Green space ratio of the built-up area" in body and "建成区绿地率" not in body
         assert "Comprehensive management" in body and "综合管理" not in body  # category rows and filter
         assert "m²/person" in body and "m²/人" not in body
 
     def test_the_chinese_overview_keeps_the_chinese_names(self, client_for, lead_staff, shipped_campaign):
         body = client_for(lead_staff).get(f"/campaigns/{shipped_campaign.pk}/").content.decode()
-        assert "建成区绿地率" in body and "Green space rate of the built-up area" not in body
+        assert "建成区绿地率" in body and "Green space ratio of the built-up area" not in body
 
     def test_the_english_indicator_page_names_the_indicator_standard_and_ledger_note_in_english(
         self, client_for, lead_staff, shipped_campaign, city
@@ -151,9 +151,9 @@ class EnglishNamesTests:
         )
         body = english(client_for(lead_staff)).get(
             f"/campaigns/{shipped_campaign.pk}/indicators/{indicator.pk}/").content.decode()
-        assert "Green coverage rate of the built-up area" in body
+        assert "Green coverage ratio of the built-up area" in body
         assert "National Garden City Standard" in body
-        assert "Computed from ledgers: Green coverage rate of the built-up area" in body
+        assert "Computed from ledgers: Green coverage ratio of the built-up area" in body
         assert "由台账计算" not in body
 
 

@@ -199,7 +199,7 @@ class StandardFixtureTests:
                              (Measure, "name_en")):
             assert not model.objects.filter(**{field: ""}).exists(), model
         assert Indicator.objects.get(standard__code="garden-city-2016", code="2.6").name_en == (
-            "Park green space service-radius coverage"
+            "Park service radius coverage"
         )
         assert StandardNode.objects.get(standard__code="eco-garden-2022", level=1, code="1").name_en == (
             "Ecological livability"
