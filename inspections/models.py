@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from indicators import states
@@ -99,7 +98,7 @@ class InspectionRound(models.Model):
             return _("第%(n)s次督查") % {"n": match.group(1)}
         if self.title:
             return self.title
-        return f"{date_format(self.date, 'DATE_FORMAT')} {self.get_kind_display()}"
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
 
     @property
     def points(self):

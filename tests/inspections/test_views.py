@@ -394,7 +394,7 @@ class RoundTitleLanguageTests:
         with translation.override("en"):
             assert numbered.display_title == "Inspection 7"
             assert typed.display_title == "城北区专项督查"
-            assert untitled.display_title == "6 December 2026 Unannounced"
+            assert untitled.display_title == "2026-12-06 Unannounced"
         with translation.override("zh-hans"):
             assert numbered.display_title == "第7次督查"
-            assert untitled.display_title == "2026年12月6日 暗访"
+            assert untitled.display_title == "2026-12-06 暗访"
