@@ -5,11 +5,32 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Unit
 
 HISTORIC_SHARE_TRIGGER = Decimal("50")  # historic districts must *exceed* 50 % of the built-up area
+
+# Units are data (an indicator's unit), but the few compound ones carry a Chinese word.
+UNIT_LABELS = {
+    "m²/人": _("m²/人"),
+    "个/万人": _("个/万人"),
+    "km/万人": _("km/万人"),
+}
+
+
+def in_english():
+    return (get_language() or "").startswith("en")
+
+
+def localized(chinese, english):
+    """The English text in the English UI when there is one; the Chinese text otherwise."""
+    return english if english and in_english() else chinese
+
+
+def unit_label(unit):
+    return str(UNIT_LABELS.get(unit, unit or ""))
 
 
 class Verification(models.TextChoices):
@@ -26,6 +47,7 @@ class Tier(models.TextChoices):
 class Standard(models.Model):
     code = models.SlugField(_("标准代码"), max_length=50, unique=True)
     title = models.CharField(_("名称"), max_length=200)
+    title_en = models.CharField(_("英文名称"), max_length=200, blank=True)
     version = models.CharField(_("版本"), max_length=100)
     source = models.CharField(_("来源"), max_length=300, blank=True)
     tier = models.CharField(_("默认层级"), max_length=10, choices=Tier.choices, default=Tier.GARDEN)
@@ -37,6 +59,10 @@ class Standard(models.Model):
 
     def __str__(self):
         return f"{self.title}（{self.version}）"
+
+    @property
+    def display_title(self):
+        return localized(self.title, self.title_en)
 
 
 class StandardNode(models.Model):
@@ -51,6 +77,7 @@ class StandardNode(models.Model):
     level = models.PositiveSmallIntegerField(_("层级"), choices=Level.choices)
     code = models.CharField(_("编号"), max_length=20)
     name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -61,6 +88,10 @@ class StandardNode(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def display_name(self):
+        return localized(self.name, self.name_en)
 
     @property
     def aspect(self):
@@ -76,6 +107,7 @@ class Measure(models.Model):
 
     key = models.SlugField(_("度量键"), max_length=80, unique=True)
     name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
     unit = models.CharField(_("计量单位"), max_length=20, blank=True)
     is_qualitative = models.BooleanField(_("定性"), default=False)
     formula_key = models.CharField(_("计算公式"), max_length=60, blank=True, help_text=_("由台账计算时的公式键"))
@@ -92,6 +124,14 @@ class Measure(models.Model):
     def is_computed(self):
         """Computed from ledgers: its values come from the ledger formulas, never typed over."""
         return bool(self.formula_key)
+
+    @property
+    def display_name(self):
+        return localized(self.name, self.name_en)
+
+    @property
+    def display_unit(self):
+        return unit_label(self.unit)
 
 
 @dataclass(frozen=True)
@@ -132,6 +172,7 @@ class Indicator(models.Model):
     node = models.ForeignKey(StandardNode, verbose_name=_("所属节点"), on_delete=models.PROTECT, related_name="indicators")
     code = models.CharField(_("指标编号"), max_length=20)
     name = models.CharField(_("指标名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
     unit = models.CharField(_("计量单位"), max_length=20, blank=True)
     kind = models.CharField(_("指标类型"), max_length=20, choices=Kind.choices, default=Kind.BASIC)
     measure = models.ForeignKey(Measure, verbose_name=_("度量"), on_delete=models.PROTECT, related_name="indicators")
@@ -151,6 +192,19 @@ class Indicator(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    @property
+    def display_name(self):
+        return localized(self.name, self.name_en)
+
+    @property
+    def display_unit(self):
+        return unit_label(self.unit)
+
+    @property
+    def needs_check(self):
+        """The one mark everybody sees: the row is not confirmed against an official text."""
+        return self.verification == Verification.UNVERIFIED
 
     @property
     def is_veto(self):
@@ -282,7 +336,7 @@ class Threshold(models.Model):
             return str(_("定性"))
         value = self.effective_value(params) if params else self.value
         text = f"{self.get_comparator_display()} {format_decimal(value)}"
-        return f"{text} {self.indicator.unit}".strip() if self.indicator_id else text
+        return f"{text} {self.indicator.display_unit}".strip() if self.indicator_id else text
 
 
 def display_round(value):
@@ -428,6 +482,17 @@ class IndicatorValue(models.Model):
 
     def __str__(self):
         return f"{self.measure} · {self.scope} · {self.as_of}: {format_decimal(self.value)}"
+
+    @property
+    def display_note(self):
+        """The note in the reader's language: a ledger value's note was written by a job."""
+        key = (self.provenance or {}).get("formula") if self.source == self.Source.LEDGER else None
+        if not key:
+            return self.note
+        from ledgers.formulas import FORMULAS  # ledgers builds on indicators: import at use
+
+        formula = FORMULAS.get(key)
+        return _("由台账计算：%(formula)s") % {"formula": formula.label} if formula else self.note
 
 
 class ComplianceSnapshot(models.Model):

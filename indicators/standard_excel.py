@@ -46,6 +46,10 @@ INDICATOR_COLUMNS = [
     ("核实状态", "verification", 11, "enum"),
     ("来源", "source", 48, "text"),
     ("佐证材料要求", "evidence_requirements", 48, "text"),
+    # English names last, so the Chinese columns keep the letters older files have.
+    ("大类英文名称", "aspect_name_en", 22, "text"),
+    ("大项英文名称", "item_name_en", 22, "text"),
+    ("指标英文名称", "name_en", 34, "text"),
 ]
 THRESHOLD_COLUMNS = [
     ("指标编号", "code", 10, "code"),
@@ -60,6 +64,9 @@ THRESHOLD_COLUMNS = [
 ]
 INDICATOR_REQUIRED = {"aspect_code", "aspect_name", "code", "name", "kind", "measure", "aggregation", "verification"}
 THRESHOLD_REQUIRED = {"code", "tier", "comparator"}
+# A file exported before English names existed has no such columns: it imports, and the
+# stored English names stay as they are.
+OPTIONAL_COLUMNS = {"大类英文名称", "大项英文名称", "指标英文名称"}
 
 KIND_LABELS = {"basic": "基本项", "improvement": "提升项", "veto": "否决项"}
 AGGREGATION_LABELS = {"city": "全市", "district_min": "各城区最低值"}
@@ -90,10 +97,11 @@ ENUMS = {
          "历史文化街区占建成区比例": "historic_district_share", "城区人口": "urban_population"},
     ),
 }
-META_LABELS = {"标准代码": "code", "标准名称": "title", "版本": "version", "来源": "source", "默认层级": "tier"}
+META_LABELS = {"标准代码": "code", "标准名称": "title", "英文名称": "title_en", "版本": "version", "来源": "source", "默认层级": "tier"}
 
 # Limits from the model fields, so a bad cell is reported where it is, not by the database.
-TEXT_LIMITS = {"aspect_name": 100, "item_name": 100, "name": 100, "unit": 20, "source": 300, "note": 200,
+TEXT_LIMITS = {"aspect_name": 100, "item_name": 100, "name": 100, "aspect_name_en": 100, "item_name_en": 100,
+               "name_en": 100, "unit": 20, "source": 300, "note": 200,
                "aspect_code": 20, "item_code": 20, "code": 20, "measure": 80}
 NUMBER_LIMITS = {"value": 8, "condition_min": 8, "condition_max": 8, "historic_adjustment": 4}  # integer digits
 
@@ -186,10 +194,13 @@ def standard_workbook(standard):
         row = {
             "aspect_code": aspect["code"],
             "aspect_name": aspect["name"],
+            "aspect_name_en": aspect["name_en"],
             "item_code": item["code"] if item else "",
             "item_name": item["name"] if item else "",
+            "item_name_en": item["name_en"] if item else "",
             "code": ind["code"],
             "name": ind["name"],
+            "name_en": ind["name_en"],
             "unit": ind["unit"],
             "kind": KIND_LABELS[ind["kind"]],
             "measure": ind["measure"],
@@ -310,8 +321,8 @@ def _readme(ws, data):
     ws.column_dimensions["B"].width = 90
     ws["A1"] = _escape(f"{data['title']}（{data['version']}）")
     ws["A1"].font = Font(bold=True, size=14, color="0F3D2E")
-    meta = [("标准代码", data["code"]), ("标准名称", data["title"]), ("版本", data["version"]),
-            ("来源", data["source"]), ("默认层级", TIER_LABELS[data["tier"]])]
+    meta = [("标准代码", data["code"]), ("标准名称", data["title"]), ("英文名称", data["title_en"]),
+            ("版本", data["version"]), ("来源", data["source"]), ("默认层级", TIER_LABELS[data["tier"]])]
     for r, (label, value) in enumerate(meta, start=3):
         ws.cell(row=r, column=1, value=label).font = Font(bold=True)
         ws.cell(row=r, column=2, value=_escape(value) or None).alignment = Alignment(wrap_text=True)
@@ -335,11 +346,12 @@ def _readme(ws, data):
 
 
 def _measures_sheet(ws):
-    columns = [("度量键", "key", 32, "code"), ("名称", "name", 34, "text"), ("计量单位", "unit", 10, "text"),
+    columns = [("度量键", "key", 32, "code"), ("名称", "name", 34, "text"), ("英文名称", "name_en", 34, "text"),
+               ("计量单位", "unit", 10, "text"),
                ("定性", "qual", 8, "text"), ("计算公式", "formula_key", 30, "code")]
     _header(ws, columns)
     for r, m in enumerate(Measure.objects.order_by("key"), start=2):
-        _write_row(ws, r, columns, {"key": m.key, "name": m.name, "unit": m.unit,
+        _write_row(ws, r, columns, {"key": m.key, "name": m.name, "name_en": m.name_en, "unit": m.unit,
                                     "qual": "是" if m.is_qualitative else "", "formula_key": m.formula_key})
     _finish(ws, columns, max(Measure.objects.count() + 1, 2))
 
@@ -464,7 +476,7 @@ class _Parser:
         return {**meta, "nodes": nodes, "indicators": list(indicators.values())}
 
     def _meta(self, values, formulas):
-        default = {"code": "", "title": "", "version": "", "source": "", "tier": "garden"}
+        default = {"code": "", "title": "", "title_en": "", "version": "", "source": "", "tier": "garden"}
         if self.standard is not None:
             default = {f: getattr(self.standard, f) for f in default}
         if self._sheet(values, README_SHEET) is None:
@@ -488,7 +500,7 @@ class _Parser:
                 if key == "code":
                     text = _norm(text)
                 found[key] = text
-        meta = {**default, **{k: v for k, v in found.items() if v or k in ("source",)}}
+        meta = {**default, **{k: v for k, v in found.items() if v or k in ("source", "title_en")}}
         if self.standard is not None and found.get("code") and found["code"] != self.standard.code:
             self.error(
                 _("文件中的标准代码为「%(found)s」，与当前标准「%(expected)s」不一致，请确认上传的是本标准的导出文件")
@@ -522,7 +534,7 @@ class _Parser:
             else:
                 positions[title] = index
         for title in expected:
-            if title not in positions:
+            if title not in positions and title not in OPTIONAL_COLUMNS:
                 self.error(_("缺少列「%(title)s」。") % {"title": title} + hint, sheet, 1)
                 ok = False
         if not ok:
@@ -531,6 +543,8 @@ class _Parser:
         for number, cells in rows:
             row = {}
             for title, key, _w, kind in columns:
+                if title not in positions:
+                    continue
                 index = positions[title]
                 row[key] = cells[index] if index < len(cells) else (None, False)
             table.append((number, row))
@@ -635,9 +649,11 @@ class _Parser:
                     self.error(_("度量键「%(key)s」不存在（可在「度量」工作表查看全部度量键）") % {"key": v["measure"]},
                                sheet, number, titles["measure"])
             if v["aspect_code"] and v["aspect_name"]:
-                self._node(aspects, v["aspect_code"], v["aspect_name"], None, number, titles["aspect_name"], _("大类"))
+                self._node(aspects, v["aspect_code"], v["aspect_name"], None, number, titles["aspect_name"], _("大类"),
+                           v.get("aspect_name_en"))
             if has_items and v["item_code"] and v["item_name"] and v["aspect_code"]:
-                self._node(items, v["item_code"], v["item_name"], v["aspect_code"], number, titles["item_name"], _("大项"))
+                self._node(items, v["item_code"], v["item_name"], v["aspect_code"], number, titles["item_name"], _("大项"),
+                           v.get("item_name_en"))
             code = v["code"]
             if code:
                 if code in first_row:
@@ -651,6 +667,7 @@ class _Parser:
                 "code": code,
                 "node": v["item_code"] if has_items else v["aspect_code"],
                 "name": v["name"],
+                **({"name_en": v["name_en"]} if "name_en" in v else {}),
                 "unit": v["unit"],
                 "kind": v["kind"],
                 "measure": v["measure"],
@@ -660,16 +677,24 @@ class _Parser:
                 "evidence_requirements": v["evidence_requirements"],
                 "thresholds": [],
             }
-        nodes = [{"level": 1, "code": c, "name": n["name"], "parent": None} for c, n in aspects.items()]
-        nodes += [{"level": 2, "code": c, "name": n["name"], "parent": n["parent"]} for c, n in items.items()]
+        def node(level, code, n):
+            out = {"level": level, "code": code, "name": n["name"]}
+            if n["name_en"] is not None:
+                out["name_en"] = n["name_en"]
+            return {**out, "parent": n["parent"]}
+
+        nodes = [node(1, c, n) for c, n in aspects.items()] + [node(2, c, n) for c, n in items.items()]
         self.indicator_rows = first_row
         return nodes, indicators
 
-    def _node(self, registry, code, name, parent, number, column, word):
+    def _node(self, registry, code, name, parent, number, column, word, name_en=None):
+        """name_en is None when the file has no English column (the stored name is kept)."""
         known = registry.get(code)
         if known is None:
-            registry[code] = {"name": name, "parent": parent, "row": number}
+            registry[code] = {"name": name, "name_en": name_en, "parent": parent, "row": number}
             return
+        if name_en and not known["name_en"]:
+            known["name_en"] = name_en
         if known["name"] != name:
             self.error(_("%(word)s「%(code)s」的名称「%(name)s」与第 %(row)s 行的「%(known)s」不一致")
                        % {"word": word, "code": code, "name": name, "row": known["row"], "known": known["name"]},

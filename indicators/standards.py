@@ -4,9 +4,9 @@ One structure (see fixtures/standards/*.json) is shared by the JSON fixtures, th
 round trip and the browser editor, so every write goes through the same comparison and
 the same audit trail. Shape:
 
-    {"code", "title", "version", "source", "tier",
-     "nodes": [{"level", "code", "name", "parent"}],
-     "indicators": [{"code", "node", "name", "unit", "kind", "measure", "aggregation",
+    {"code", "title", "title_en", "version", "source", "tier",
+     "nodes": [{"level", "code", "name", "name_en", "parent"}],
+     "indicators": [{"code", "node", "name", "name_en", "unit", "kind", "measure", "aggregation",
                      "verification", "source", "evidence_requirements",
                      "thresholds": [{"tier", "comparator", "value", "condition_param",
                                      "condition_min", "condition_max",
@@ -14,7 +14,8 @@ the same audit trail. Shape:
 
 Indicators hang on the deepest node level present (category for the two-level garden
 standard, item for the three-level eco standard), so an indicator's "node" is a code at
-that level. Decimals travel as canonical strings ("7.5", not "7.50"), so an export of
+that level. English names (title_en, name_en) are optional keys: data without them leaves
+the stored English names as they are, so an older file never blanks them. Decimals travel as canonical strings ("7.5", not "7.50"), so an export of
 what was applied is identical to the input.
 """
 import hashlib
@@ -34,11 +35,12 @@ from organizations.models import AuditEntry
 
 from .models import Indicator, Measure, Standard, StandardNode, Threshold, Tier, Verification
 
-STANDARD_FIELDS = ("title", "version", "source", "tier")
-NODE_FIELDS = ("name", "parent")
+STANDARD_FIELDS = ("title", "title_en", "version", "source", "tier")
+NODE_FIELDS = ("name", "name_en", "parent")
 INDICATOR_FIELDS = (
     "node",
     "name",
+    "name_en",
     "unit",
     "kind",
     "measure",
@@ -58,7 +60,7 @@ THRESHOLD_FIELDS = (
     "note",
 )
 THRESHOLD_DECIMALS = ("value", "condition_min", "condition_max", "historic_adjustment")
-MEASURE_FIELDS = ("name", "unit", "is_qualitative", "formula_key")
+MEASURE_FIELDS = ("name", "name_en", "unit", "is_qualitative", "formula_key")
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 
@@ -141,6 +143,7 @@ def _indicator_state(ind):
     return {
         "node": ind.node.code,
         "name": ind.name,
+        "name_en": ind.name_en,
         "unit": ind.unit,
         "kind": ind.kind,
         "measure": ind.measure.key,
@@ -225,6 +228,8 @@ FIELD_LABELS = {
     "parent": gettext_lazy("上级大类"),
     "node": gettext_lazy("所属大类 / 大项"),
     "name": gettext_lazy("名称"),
+    "name_en": gettext_lazy("英文名称"),
+    "title_en": gettext_lazy("英文名称"),
     "unit": gettext_lazy("计量单位"),
     "kind": gettext_lazy("指标类型"),
     "measure": gettext_lazy("度量"),
@@ -508,8 +513,10 @@ def standard_apply(*, data, user=None, dry_run=False, note="", update_action=Aud
 
 def _apply(data, *, user, note, action):
     code = data["code"].strip()
-    meta = {f: _text(data.get(f)).strip() for f in STANDARD_FIELDS}
     standard = Standard.objects.filter(code=code).first()
+    meta = {f: _text(data.get(f)).strip() for f in STANDARD_FIELDS}
+    if "title_en" not in data and standard is not None:
+        meta["title_en"] = standard.title_en
     if standard is None:
         standard = Standard(code=code, **meta)
         _full_clean(standard, _("标准「%(code)s」") % {"code": code})
@@ -535,14 +542,17 @@ def _apply(data, *, user, note, action):
         level, ncode, name = nd["level"], str(nd["code"]).strip(), nd["name"].strip()
         parent = existing_nodes[(1, str(nd["parent"]))] if level == 2 else None
         node = existing_nodes.get((level, ncode))
+        name_en = _text(nd["name_en"]).strip() if "name_en" in nd else (node.name_en if node else "")
         where = _("节点「%(code)s」") % {"code": ncode}
         if node is None:
-            node = StandardNode(standard=standard, level=level, code=ncode, name=name, parent=parent, order=position)
+            node = StandardNode(standard=standard, level=level, code=ncode, name=name, name_en=name_en, parent=parent,
+                                order=position)
             _full_clean(node, where)
             node.save()
             existing_nodes[(level, ncode)] = node
             audit_record(obj=node, action=AuditEntry.Action.CREATE, user=user,
-                         changes={"name": [None, name], "parent": [None, parent.code if parent else None]}, note=note)
+                         changes={"name": [None, name], "name_en": [None, name_en],
+                                  "parent": [None, parent.code if parent else None]}, note=note)
             node_changes.append(ItemChange("node", ncode, name, NEW, level=level))
             continue
         old_parent = node.parent.code if node.parent_id else None
@@ -550,10 +560,12 @@ def _apply(data, *, user, note, action):
         changes = {}
         if node.name != name:
             changes["name"] = [node.name, name]
+        if node.name_en != name_en:
+            changes["name_en"] = [node.name_en, name_en]
         if old_parent != new_parent:
             changes["parent"] = [old_parent, new_parent]
         if changes or node.order != position:
-            node.name, node.parent, node.order = name, parent, position
+            node.name, node.name_en, node.parent, node.order = name, name_en, parent, position
             _full_clean(node, where)
             node.save()
         if changes:
@@ -586,6 +598,8 @@ def _apply(data, *, user, note, action):
         }
         thresholds = [threshold_canonical(t) for t in d.get("thresholds") or []]
         ind = existing.get(icode)
+        if "name_en" in d or ind is None:
+            values["name_en"] = _text(d.get("name_en")).strip()
         if ind is None:
             ind = Indicator(standard=standard, code=icode, order=position, **values)
             _full_clean(ind, _("指标「%(code)s」") % {"code": icode})
@@ -679,11 +693,13 @@ def standard_export_data(standard):
     return {
         "code": standard.code,
         "title": standard.title,
+        "title_en": standard.title_en,
         "version": standard.version,
         "source": standard.source,
         "tier": standard.tier,
         "nodes": [
-            {"level": n.level, "code": n.code, "name": n.name, "parent": n.parent.code if n.parent_id else None}
+            {"level": n.level, "code": n.code, "name": n.name, "name_en": n.name_en,
+             "parent": n.parent.code if n.parent_id else None}
             for n in nodes
         ],
         "indicators": [
@@ -691,6 +707,7 @@ def standard_export_data(standard):
                 "code": i.code,
                 "node": i.node.code,
                 "name": i.name,
+                "name_en": i.name_en,
                 "unit": i.unit,
                 "kind": i.kind,
                 "measure": i.measure.key,
@@ -715,13 +732,14 @@ def measures_apply(*, data, user=None, note=""):
     with transaction.atomic():
         for row in data:
             key = str(row["key"]).strip()
+            measure = existing.get(key)
             values = {
                 "name": _text(row.get("name")).strip(),
+                "name_en": _text(row.get("name_en")).strip() if "name_en" in row else (measure.name_en if measure else ""),
                 "unit": _text(row.get("unit")).strip(),
                 "is_qualitative": bool(row.get("is_qualitative")),
                 "formula_key": _text(row.get("formula_key")).strip(),
             }
-            measure = existing.get(key)
             where = _("度量「%(key)s」") % {"key": key}
             if measure is None:
                 measure = Measure(key=key, **values)

@@ -4,6 +4,7 @@ accountability and numbered supervision orders (督办单).
 Rules about one finding are methods here with no queries (`alert_level_on`,
 `next_alert_on`, `can`); writes that change state live in services.py.
 """
+import re
 import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +20,8 @@ from indicators import states
 from indicators.calendar import AlertPolicy
 from indicators.models import Campaign, Indicator, Standard
 from organizations.models import Person, Unit
+
+SYSTEM_ROUND_TITLE = re.compile(r"^第(\d+)次督查$")  # the numbered titles the system gives rounds
 
 # Default alert thresholds, the one place they are written down in this app: a finding turns
 # yellow when its deadline is at most YELLOW_DAYS away (the deadline day itself included)
@@ -85,6 +88,17 @@ class InspectionRound(models.Model):
 
     def __str__(self):
         return self.title or f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
+
+    @property
+    def display_title(self):
+        """The name in the reader's language. A title the system wrote (第7次督查, the demo and
+        the default) reads as "Inspection 7" in English; a title a person typed stays as typed."""
+        match = SYSTEM_ROUND_TITLE.match(self.title or "")
+        if match:
+            return _("第%(n)s次督查") % {"n": match.group(1)}
+        if self.title:
+            return self.title
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
 
     @property
     def points(self):

@@ -60,7 +60,8 @@ def summary_paragraph(campaign, figures, compliance, work):
     if figures["days_left"] is not None:
         parts.append(_("距实地考评还有%(n)s天。") % {"n": figures["days_left"]})
     if s.veto_failed:
-        names = "、".join(r.indicator.name for r in s.veto_failed)
+        # The list separator is a msgid: 、 in Chinese, ", " in English.
+        names = _("、").join(r.indicator.display_name for r in s.veto_failed)
         parts.append(_("否决项%(names)s未达标，须作为头号任务攻坚。") % {"names": names})
     elif s.has_veto:
         parts.append(_("否决项全部达标。"))

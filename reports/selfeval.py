@@ -27,7 +27,9 @@ def evidence_by_indicator(campaign):
     return names
 
 
-def self_evaluation_workbook(campaign, on):
+def self_evaluation_workbook(campaign, on, *, office=False):
+    """Names in the current language; verification marks in full for the office only,
+    everybody else sees 待核对 on unverified rows (the same rule as the pages)."""
     from openpyxl.styles import PatternFill
 
     view = compliance_view(campaign, on)
@@ -50,7 +52,7 @@ def self_evaluation_workbook(campaign, on):
         ws = wb.create_sheet(title=standard.code[:31])
         set_text(ws.cell(row=1, column=1), _("%(campaign)s 自评表") % {"campaign": campaign.name}).font = TITLE_FONT
         set_text(ws.cell(row=2, column=1), _("%(standard)s；数据截至 %(date)s；评价层级：%(tier)s") % {
-            "standard": str(standard), "date": on.isoformat(), "tier": campaign.get_tier_display()})
+            "standard": f"{standard.display_title}（{standard.version}）", "date": on.isoformat(), "tier": campaign.get_tier_display()})
         write_header(ws, 4, headers, widths)
         r = 5
         aspect = None
@@ -58,7 +60,7 @@ def self_evaluation_workbook(campaign, on):
             ind = row.indicator
             if ind.node.aspect != aspect:
                 aspect = ind.node.aspect
-                cell = set_text(ws.cell(row=r, column=1), aspect.name)
+                cell = set_text(ws.cell(row=r, column=1), aspect.display_name)
                 cell.font = Font(bold=True)
                 ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(headers))
                 r += 1
@@ -70,15 +72,15 @@ def self_evaluation_workbook(campaign, on):
             value = None if row.value is None else (
                 (_("达标") if row.value >= 1 else _("未达标")) if ind.is_qualitative else float(row.value))
             cells = [
-                i, ind.code, ind.name, ind.get_kind_display(),
+                i, ind.code, ind.display_name, ind.get_kind_display(),
                 ev.threshold.describe(params) if ev.threshold else "—",
-                value, ind.unit, str(Indicator.Status(ev.status).label),
+                value, ind.display_unit, str(Indicator.Status(ev.status).label),
                 float(ev.gap) if ev.gap else None,
                 row.value_row.as_of if row.value_row else None,
                 row.value_row.get_source_display() if row.value_row else "",
                 evidence_text,
-                "、".join(u.name for u in view.lead_units.get(ind.id, [])),
-                ind.get_verification_display(),
+                _("、").join(u.name for u in view.lead_units.get(ind.id, [])),
+                ind.get_verification_display() if office else (_("待核对") if ind.needs_check else ""),
             ]
             for col, value in enumerate(cells, start=1):
                 cell = set_text(ws.cell(row=r, column=col), value)

@@ -100,7 +100,7 @@ def self_evaluation_export(request):
         return render(request, "indicators/no_campaign.html")
     today = timezone.localdate()
     response = HttpResponse(
-        self_evaluation_workbook(campaign, today),
+        self_evaluation_workbook(campaign, today, office=access.is_office),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     filename = f"{campaign.name}-自评表-{today:%Y%m%d}.xlsx"

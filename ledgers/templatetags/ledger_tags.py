@@ -3,6 +3,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from ledgers.schemas import LEDGER_TYPES
@@ -18,6 +19,15 @@ def person_name(user):
         return _("系统")
     person = getattr(user, "person", None)
     return person.name if person else user.get_username()
+
+
+@register.filter
+def stored_text(text):
+    """A label a job stored in a value's provenance, in the reader's language.
+
+    Jobs run in the default language, so what they stored is a Chinese msgid: looking it
+    up again translates it; anything else (a filled-in sentence) reads as stored."""
+    return gettext(str(text)) if text else text
 
 
 @register.filter

@@ -112,3 +112,75 @@ class OverviewProvenanceLinkTests:
         IndicatorValue.objects.filter(pk=value.pk).update(source=IndicatorValue.Source.LEDGER)
         body = client_for(lead_staff).get(f"/campaigns/{campaign.pk}/").content.decode()
         assert f'href="/ledgers/values/{value.pk}/?next=' in body
+
+
+@pytest.fixture
+def shipped_campaign(standards, city):
+    """A campaign on the shipped garden-city standard, with one value per test to read."""
+    c = Campaign.objects.create(name="示例市国家园林城市复查", city=city, kind="re_inspection", tier=Tier.GARDEN)
+    c.standards.add(standards["garden-city-2016"])
+    return c
+
+
+def english(client):
+    client.cookies["django_language"] = "en"
+    return client
+
+
+class EnglishNamesTests:
+    def test_the_english_overview_shows_english_indicator_node_and_unit_names(
+        self, client_for, lead_staff, shipped_campaign
+    ):
+        body = english(client_for(lead_staff)).get(f"/campaigns/{shipped_campaign.pk}/").content.decode()
+        assert "Green space ratio of the built-up area" in body and "建成区绿地率" not in body
+        assert "Comprehensive management" in body and "综合管理" not in body  # category rows and filter
+        assert "m²/person" in body and "m²/人" not in body
+
+    def test_the_chinese_overview_keeps_the_chinese_names(self, client_for, lead_staff, shipped_campaign):
+        body = client_for(lead_staff).get(f"/campaigns/{shipped_campaign.pk}/").content.decode()
+        assert "建成区绿地率" in body and "Green space ratio of the built-up area" not in body
+
+    def test_the_english_indicator_page_names_the_indicator_standard_and_ledger_note_in_english(
+        self, client_for, lead_staff, shipped_campaign, city
+    ):
+        indicator = shipped_campaign.standards.get().indicators.get(code="2.1")
+        IndicatorValue.objects.create(
+            measure=indicator.measure, scope=city, as_of=timezone.localdate(), value=D("38.9"),
+            source=IndicatorValue.Source.LEDGER, note="由台账计算：建成区绿化覆盖率",
+            provenance={"ledger": True, "formula": "green_coverage_rate"},
+        )
+        body = english(client_for(lead_staff)).get(
+            f"/campaigns/{shipped_campaign.pk}/indicators/{indicator.pk}/").content.decode()
+        assert "Green coverage ratio of the built-up area" in body
+        assert "National Garden City Standard" in body
+        assert "Computed from ledgers: Green coverage ratio of the built-up area" in body
+        assert "由台账计算" not in body
+
+
+class WorkingNotesTests:
+    def test_leaders_and_units_see_one_quiet_mark_and_no_working_notes(
+        self, client_for, leader, lead_staff, shipped_campaign
+    ):
+        sewage = shipped_campaign.standards.get().indicators.get(code="5.1")
+        assert "两者冲突，暂取 95%" in sewage.source
+        for user in (leader, lead_staff):
+            client = client_for(user)
+            body = client.get(f"/campaigns/{shipped_campaign.pk}/indicators/{sewage.pk}/").content.decode()
+            assert "两者冲突" not in body and "暂取 95%" not in body and "建城〔2016〕235号" not in body
+            assert body.count('class="needs-check"') == 1
+            assert "二手来源" not in body
+            overview = client.get(f"/campaigns/{shipped_campaign.pk}/").content.decode()
+            assert 'class="badge unverified"' not in overview
+            assert overview.count('class="needs-check"') == 28
+
+    def test_the_office_sees_the_source_and_the_verification_mark(self, client_for, office_admin, shipped_campaign):
+        standard = shipped_campaign.standards.get()
+        client = client_for(office_admin)
+        sewage = standard.indicators.get(code="5.1")
+        body = client.get(f"/campaigns/{shipped_campaign.pk}/indicators/{sewage.pk}/").content.decode()
+        assert "两者冲突，暂取 95%" in body and 'class="badge unverified"' in body
+        coverage = standard.indicators.get(code="2.6")
+        body = client.get(f"/campaigns/{shipped_campaign.pk}/indicators/{coverage.pk}/").content.decode()
+        assert "二手来源" in body and "定义不同" in body and "needs-check" not in body
+        overview = client.get(f"/campaigns/{shipped_campaign.pk}/").content.decode()
+        assert overview.count('class="badge unverified"') == 28

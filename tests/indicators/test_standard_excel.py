@@ -13,7 +13,7 @@ from tests.indicators.conftest import edit_workbook, find_row
 
 INDICATOR_HEADERS = [
     "大类编号", "大类名称", "大项编号", "大项名称", "指标编号", "指标名称", "计量单位", "指标类型", "度量键",
-    "取值范围", "核实状态", "来源", "佐证材料要求",
+    "取值范围", "核实状态", "来源", "佐证材料要求", "大类英文名称", "大项英文名称", "指标英文名称",
 ]
 THRESHOLD_HEADERS = ["指标编号", "层级", "比较方式", "阈值", "条件参数", "条件下限", "条件上限", "历史街区调整值", "说明"]
 
@@ -84,6 +84,38 @@ class StandardWorkbookImportTests:
         changeset = standard_apply(data=result.data, dry_run=True)
         assert not changeset.has_changes
         assert len(changeset.unchanged) == standard.indicators.count()
+
+    def test_it_carries_english_names_and_imports_an_edited_one(self, eco):
+        content = standard_workbook(eco)
+        wb = openpyxl.load_workbook(io.BytesIO(content))
+        row = find_row(wb["指标"], 指标编号="9")
+        assert row["指标英文名称"].value == "Park activity ground service-radius coverage"
+        assert (row["大类英文名称"].value, row["大项英文名称"].value) == ("Health and comfort", "Park service")
+
+        def edit(wb):
+            find_row(wb["指标"], 指标编号="9")["指标英文名称"].value = "Activity ground coverage"
+
+        result = parse(edit_workbook(content, edit), eco)
+        changeset = standard_apply(data=result.data)
+        assert [c.code for c in changeset.changed] == ["9"]
+        assert changeset.changed[0].changes == {
+            "name_en": ["Park activity ground service-radius coverage", "Activity ground coverage"]
+        }
+        assert eco.indicators.get(code="9").name_en == "Activity ground coverage"
+
+    def test_it_keeps_english_names_when_an_older_file_has_no_english_columns(self, eco):
+        def edit(wb):
+            ws = wb["指标"]
+            headers = [c.value for c in ws[1]]
+            for title in ("指标英文名称", "大项英文名称", "大类英文名称"):
+                ws.delete_cols(headers.index(title) + 1)
+                headers.remove(title)
+
+        result = parse(edit_workbook(standard_workbook(eco), edit), eco)
+        assert result.ok, messages(result)
+        assert not standard_apply(data=result.data).has_changes
+        assert eco.indicators.get(code="9").name_en == "Park activity ground service-radius coverage"
+        assert eco.nodes.get(level=1, code="2").name_en == "Health and comfort"
 
     def test_it_sees_exactly_one_edited_threshold(self, garden):
         def edit(wb):
@@ -221,7 +253,7 @@ BAD_CELLS = {
     ),
     "wrong column": (
         _rename_header("指标", "度量键", "度量"),
-        "文件 bad.xlsx，工作表「指标」第 1 行：第 I 列的表头「度量」不是可识别的列。表头应为：大类编号、大类名称、大项编号、大项名称、指标编号、指标名称、计量单位、指标类型、度量键、取值范围、核实状态、来源、佐证材料要求",
+        "文件 bad.xlsx，工作表「指标」第 1 行：第 I 列的表头「度量」不是可识别的列。表头应为：大类编号、大类名称、大项编号、大项名称、指标编号、指标名称、计量单位、指标类型、度量键、取值范围、核实状态、来源、佐证材料要求、大类英文名称、大项英文名称、指标英文名称",
     ),
     "missing sheet": (
         _remove_sheet("阈值"),

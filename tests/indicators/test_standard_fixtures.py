@@ -139,8 +139,6 @@ class StandardFixtureTests:
             ("4.1", "6"): "native_woody_plant_index",
             ("4.3", "7"): "damaged_land_restoration_rate",
             ("4.2", "8"): "wetland_protection",
-            ("2.6", "9"): "park_service_coverage",
-            ("2.13", "10"): "shaded_road_rate",
             ("3.2", "11"): "greenway_km_per_10k",
             ("2.7", "12"): "comprehensive_parks_per_10k",
             ("2.10", "13"): "garden_compound_rate",
@@ -162,6 +160,51 @@ class StandardFixtureTests:
         assert "公园绿化活动场地服务半径覆盖率" in garden.indicators.get(code="2.6").source
         assert "林荫路推广率" in eco.indicators.get(code="10").source
 
+    def test_it_keeps_measures_apart_where_the_two_definitions_differ(self, garden, eco):
+        # standards.md §6: activity grounds against 居住用地 (eco) is not park green space
+        # coverage (garden); 次干路 + 支路 coverage (eco) is not the promotion rate (garden).
+        pairs = [
+            (("2.6", "公园绿地服务半径覆盖率", "park_service_coverage"),
+             ("9", "公园绿化活动场地服务半径覆盖率", "park_activity_service_coverage")),
+            (("2.13", "林荫路推广率", "shaded_road_promotion_rate"),
+             ("10", "城市林荫路覆盖率", "shaded_road_rate")),
+        ]
+        for (g_code, g_name, g_key), (e_code, e_name, e_key) in pairs:
+            g, e = garden.indicators.get(code=g_code), eco.indicators.get(code=e_code)
+            assert (g.name, g.measure.key) == (g_name, g_key)
+            assert (e.name, e.measure.key) == (e_name, e_key)
+            assert g.measure_id != e.measure_id
+            assert "定义不同" in g.source and "定义不同" in e.source
+        # Only the definition the road ledger really computes (次干路 + 支路) keeps the formula.
+        assert Measure.objects.get(key="shaded_road_rate").formula_key == "shaded_road_rate"
+        assert Measure.objects.get(key="shaded_road_promotion_rate").formula_key == ""
+        assert Measure.objects.get(key="park_activity_service_coverage").formula_key == ""
+
+    def test_it_ships_the_eco_thresholds_seen_in_the_secondary_page(self, eco):
+        seen = {"1": "43", "2": "70", "4": "14.8", "5": "5.5", "9": "90", "10": "85"}
+        for code, value in seen.items():
+            ind = eco.indicators.get(code=code)
+            (t,) = thresholds(eco, code)
+            assert (t.tier, t.comparator, t.value) == ("eco", "gte", D(value)), code
+            assert ind.verification == "secondary", code
+            assert ind.source.startswith("S"), code
+        others = eco.indicators.exclude(code__in=[*seen, "14"])
+        assert set(others.values_list("verification", flat=True)) == {"unverified"}
+        assert eco.indicators.get(code="14").verification == "verified"
+        assert thresholds(eco, "9")[0].note == "按居住用地计"
+        assert thresholds(eco, "10")[0].note == "次干路和支路"
+
+    def test_it_names_every_row_in_english(self, standards):
+        for model, field in ((Standard, "title_en"), (StandardNode, "name_en"), (Indicator, "name_en"),
+                             (Measure, "name_en")):
+            assert not model.objects.filter(**{field: ""}).exists(), model
+        assert Indicator.objects.get(standard__code="garden-city-2016", code="2.6").name_en == (
+            "Park service radius coverage"
+        )
+        assert StandardNode.objects.get(standard__code="eco-garden-2022", level=1, code="1").name_en == (
+            "Ecological livability"
+        )
+
     def test_it_gives_ledger_computed_measures_a_formula_key(self, standards):
         formulas = dict(Measure.objects.exclude(formula_key="").values_list("key", "formula_key"))
         assert formulas == {k: k for k in [
@@ -177,7 +220,7 @@ class StandardFixtureTests:
         out = StringIO()
         call_command("load_standards", stdout=out)
         assert db_state() == before
-        assert Measure.objects.count() == measures == 43
+        assert Measure.objects.count() == measures == 45
         assert "已存在" in out.getvalue()
         out = StringIO()
         call_command("load_standards", "--update", stdout=out)
@@ -264,5 +307,5 @@ class StandardApplyTests:
         changeset = standard_apply(data=standard_data_load(FIXTURES / "eco-garden-2022.json"))
         assert changeset.standard.status == "new" and len(changeset.new) == 25
         assert StandardNode.objects.count() == 22
-        assert AuditEntry.objects.filter(action="create").count() == 43 + 1 + 22 + 25
+        assert AuditEntry.objects.filter(action="create").count() == 45 + 1 + 22 + 25
         assert db_counts()["thresholds"] == 25

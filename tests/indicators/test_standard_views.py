@@ -92,9 +92,23 @@ class StandardDetailViewTests:
         assert "仅适用于北方采暖地区" in body
         assert "历史街区占比超 50% 时 -2" in body
         assert "≤ 3 ℃" in body
-        assert body.count('class="badge unverified"') == 28
+        assert body.count('class="badge unverified"') == 0  # the office's marks
+        assert body.count('class="needs-check"') == 28  # one quiet mark per unverified row
         assert body.count('class="badge veto"') == 5
         assert "/indicators/2.2/edit/" not in body
+
+    def test_it_keeps_working_notes_and_marks_for_the_office(self, client_for, lead_staff, leader, office_admin,
+                                                             garden):
+        for user in (lead_staff, leader):
+            body = client_for(user).get("/standards/garden-city-2016/").content.decode()
+            assert "凭记忆整理" not in body and "两者冲突" not in body and "暂取 95%" not in body
+            assert "后四个大类名称为 M" not in body  # the standard's own source line
+            assert "二手来源" not in body and "已核实" not in body
+            assert "?verification=unverified" not in body
+        body = client_for(office_admin).get("/standards/garden-city-2016/").content.decode()
+        assert "凭记忆整理" in body and "两者冲突" in body and "暂取 95%" in body
+        assert "后四个大类名称为 M" in body
+        assert body.count('class="badge unverified"') == 28 and 'class="needs-check"' not in body
 
     def test_it_nests_items_under_aspects_for_the_eco_standard(self, client_for, lead_staff, eco):
         rows = client_for(lead_staff).get("/standards/eco-garden-2022/").context["rows"]

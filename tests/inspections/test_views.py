@@ -378,3 +378,23 @@ class SettingsViewTests:
     @pytest.mark.parametrize("persona", ["inspector", "lead_staff", "leader"])
     def test_others_may_not(self, request, client_for, campaign, persona):
         assert client_for(request.getfixturevalue(persona)).get("/inspections/settings/").status_code == 403
+
+
+class RoundTitleLanguageTests:
+    def test_a_system_numbered_round_reads_in_english_and_a_typed_title_stays(self, db):
+        from datetime import date
+
+        from django.utils import translation
+
+        from inspections.models import InspectionRound
+
+        numbered = InspectionRound(title="第7次督查", date=date(2026, 12, 6), kind="open")
+        typed = InspectionRound(title="城北区专项督查", date=date(2026, 12, 6), kind="open")
+        untitled = InspectionRound(title="", date=date(2026, 12, 6), kind="unannounced")
+        with translation.override("en"):
+            assert numbered.display_title == "Inspection 7"
+            assert typed.display_title == "城北区专项督查"
+            assert untitled.display_title == "2026-12-06 Unannounced"
+        with translation.override("zh-hans"):
+            assert numbered.display_title == "第7次督查"
+            assert untitled.display_title == "2026-12-06 暗访"

@@ -40,3 +40,28 @@ class SelfEvaluationExportTests:
         body = response.content.decode()
         assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
         assert "没有进行中的创建活动" in body and 'class="topbar"' in body
+
+class SelfEvaluationLanguageTests:
+    def test_it_names_indicators_in_english_and_shows_marks_by_role(
+        self, client_for, office_admin, leader, campaign
+    ):
+        indicator = campaign.standards.get().indicators.get(code="2.2")
+        indicator.name_en, indicator.verification = "Green space rate", "secondary"
+        indicator.save()
+        campaign.standards.get().indicators.filter(code="2.10").update(verification="unverified")
+
+        def rows(user, language):
+            client = client_for(user)
+            client.cookies["django_language"] = language
+            with time_machine.travel(f"{SUNDAY} 10:00 +0800", tick=False):
+                response = client.get("/reports/self-evaluation.xlsx")
+            ws = load_workbook(io.BytesIO(response.content))["test-std"]
+            return {r[1]: r for r in ws.iter_rows(min_row=5, values_only=True) if r[1]}
+
+        office = rows(office_admin, "en")
+        assert office["2.2"][2] == "Green space rate"
+        assert office["2.2"][13] == "Secondary source"
+        assert rows(office_admin, "zh-hans")["2.2"][2] == "建成区绿地率"
+        theirs = rows(leader, "zh-hans")
+        assert theirs["2.2"][13] is None  # marks are the office's
+        assert theirs["2.10"][13] == "待核对"
