@@ -36,8 +36,8 @@ class AlertEvent(models.Model):
 
     # Levels in order: a later one supersedes an earlier one for the same object.
     LEVEL_ORDER = [Level.YELLOW, Level.RED, Level.ESCALATED]
-    # Events after which the object's deadline alerts are moot.
-    ENDS_ALERTS = {Kind.FINDING_CLOSED, Kind.TASK_ACCEPTED}
+    # Events after which the object's unread alerts and events are moot.
+    ENDS_ALERTS = {Kind.FINDING_CLOSED, Kind.TASK_ACCEPTED}  # (and every other unread item about the object)
 
     kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices, default=Kind.DEADLINE)
     key = models.CharField(max_length=120, null=True, blank=True, unique=True)

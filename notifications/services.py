@@ -176,13 +176,13 @@ def _in_app(event, users, now):
     Notification.objects.bulk_create([Notification(user=u, alert=event, created_at=now) for u in users],
                                      ignore_conflicts=True)
     moot = None
-    if event.is_alert:
-        moot = Q(alert__level__in=event.lower_levels()) | ~Q(alert__deadline=event.deadline)
-    elif event.kind in AlertEvent.ENDS_ALERTS:
+    if event.is_alert:  # the lower levels, and alerts about a deadline no longer in force
+        moot = Q(alert__kind=AlertEvent.Kind.DEADLINE) & (
+            Q(alert__level__in=event.lower_levels()) | ~Q(alert__deadline=event.deadline))
+    elif event.kind in AlertEvent.ENDS_ALERTS:  # closed / accepted: everything unread about it
         moot = Q()
     if moot is not None:
-        (Notification.objects.filter(moot, read_at__isnull=True, alert__kind=AlertEvent.Kind.DEADLINE,
-                                     **_same_object(event))
+        (Notification.objects.filter(moot, read_at__isnull=True, **_same_object(event))
          .exclude(alert=event).update(read_at=now, superseded_by=event))
     return True
 

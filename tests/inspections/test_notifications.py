@@ -72,7 +72,7 @@ class FindingNotificationTests:
         assert told("extension_rejected") == ["lead"]
         assert AlertEvent.objects.get(kind="extension_rejected").note == "期限不能再延"
 
-    def test_each_event_is_recorded_once_however_often_it_is_emitted(self, make_finding, inspector):
+    def test_each_event_is_recorded_once_however_often_it_is_emitted(self, make_finding, inspector, lead_staff):
         from notifications.services import event_record
 
         f = make_finding()
