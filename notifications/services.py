@@ -9,16 +9,18 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from indicators.calendar import levels_between
-from organizations.models import Membership, Unit
+from organizations.audit import audit_record, diff, snapshot_fields
+from organizations.models import AuditEntry, Membership, Unit
 
 from .channels import Message, enabled_channels, preferences_for, quiet_until
-from .models import AlertEvent, DeliveryAttempt, Notification
+from .models import AlertEvent, DeliveryAttempt, Notification, NotificationPreference, UnitChannel
 from .registry import ALERTABLE_MODELS
 
 logger = logging.getLogger(__name__)
@@ -305,3 +307,57 @@ def notification_mark_read(*, user, notification_id=None, now=None):
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=now or timezone.now())
+
+
+PREFERENCE_FIELDS = ["email", "sms", "quiet_start", "quiet_end"]
+CHANNEL_FIELDS = ["unit", "kind", "msgtype", "url", "enabled"]  # the secret is never written to the trail
+
+
+def notification_preference_update(*, user, email, sms, quiet_start=None, quiet_end=None):
+    """A user's channels and quiet hours. SMS needs a phone number on the user's person."""
+    pref = NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+    before = snapshot_fields(pref, PREFERENCE_FIELDS) if pref.pk else {}
+    pref.email, pref.sms, pref.quiet_start, pref.quiet_end = email, sms, quiet_start, quiet_end
+    errors = {}
+    if sms and not getattr(getattr(user, "person", None), "phone", ""):
+        errors["sms"] = [_("请先在个人资料中登记手机号码，才能接收短信。")]
+    try:
+        pref.full_clean()
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        pref.save()
+        audit_record(obj=pref, action=AuditEntry.Action.UPDATE, user=user,
+                     changes=diff(before, snapshot_fields(pref, PREFERENCE_FIELDS)))
+    return pref
+
+
+def unit_channel_save(*, user, channel=None, **fields):
+    """Add or change a unit's group robot (the office). A blank secret keeps the stored one."""
+    channel = channel or UnitChannel()
+    before = snapshot_fields(channel, CHANNEL_FIELDS) if channel.pk else {}
+    secret = fields.pop("secret", "")
+    for name, value in fields.items():
+        setattr(channel, name, value)
+    if secret:
+        channel.secret = secret
+    channel.full_clean()
+    created = channel.pk is None
+    with transaction.atomic():
+        channel.save()
+        changes = diff(before, snapshot_fields(channel, CHANNEL_FIELDS))
+        if secret:
+            changes["secret"] = ["—", "******"]
+        audit_record(obj=channel, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+                     user=user, changes=changes)
+    return channel
+
+
+def unit_channel_delete(*, user, channel):
+    with transaction.atomic():
+        audit_record(obj=channel, action=AuditEntry.Action.DELETE, user=user,
+                     changes={k: [v, None] for k, v in snapshot_fields(channel, CHANNEL_FIELDS).items()})
+        channel.delete()
