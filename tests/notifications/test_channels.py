@@ -183,3 +183,30 @@ class QuietHoursTests:
             alerts_detect()
             alerts_send()
         assert len(mail.outbox) == 1 and "逾期升级" in mail.outbox[0].subject
+
+
+class RobotRoutingTests:
+    def test_group_robots_keep_the_sites_quiet_hours(self, task, unit_a, lead_staff, settings):
+        settings.NOTIFY_QUIET_HOURS = "22:00-07:00"
+        with FakeServer([OK]) as server:
+            UnitChannel.objects.create(unit=unit_a, kind="wecom", url=server.url + "/hook?key=K1")
+            with at(MON + timedelta(days=1), 22, 30):
+                alerts_detect()
+                alerts_send()
+                assert server.requests == []
+            with at(MON + timedelta(days=2), 7, 5):
+                assert alerts_send() == 1
+        assert len(server.requests) == 1
+
+    def test_an_escalation_also_goes_to_the_campaign_offices_robot(self, task, unit_a, office_unit, lead_staff):
+        with FakeServer([OK]) as unit_robot, FakeServer([OK]) as office_robot:
+            UnitChannel.objects.create(unit=unit_a, kind="wecom", url=unit_robot.url + "/hook?key=U")
+            UnitChannel.objects.create(unit=office_unit, kind="dingtalk", url=office_robot.url + "/robot?access_token=O")
+            with at(MON + timedelta(days=1)):
+                alerts_detect()
+                alerts_send()
+            with at(MON + timedelta(days=4)):
+                alerts_detect()
+                alerts_send()
+        assert len(unit_robot.requests) == 2  # red, then the escalation
+        assert len(office_robot.requests) == 1 and "逾期升级" in office_robot.requests[0]["json"]["markdown"]["text"]
