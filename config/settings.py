@@ -5,6 +5,7 @@ Everything comes from the environment with safe development defaults, so `make r
 variables listed in the README.
 """
 from datetime import timedelta
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -231,6 +232,16 @@ EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 30
+
+# Notification channels (notifications/channels.py). Group robots are per unit, set on the
+# office's page /notifications/channels/; these are the machine-wide ones.
+NOTIFY_SMS_URL = env_str("NOTIFY_SMS_URL", "")  # SMS gateway: POST JSON {"to", "text"}; empty = no SMS
+NOTIFY_SMS_TOKEN = env_str("NOTIFY_SMS_TOKEN", "")  # sent as "Authorization: Bearer <token>"
+NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 5)  # seconds per gateway/robot call
+NOTIFY_QUIET_HOURS = env_str("NOTIFY_QUIET_HOURS", "")  # e.g. 22:00-07:00; users may set their own
+NOTIFY_SITE_URL = env_str("NOTIFY_SITE_URL", "").rstrip("/")  # makes links in external messages absolute
+if NOTIFY_QUIET_HOURS and not re.fullmatch(r"\d{2}:\d{2}-\d{2}:\d{2}", NOTIFY_QUIET_HOURS):
+    raise ImproperlyConfigured("NOTIFY_QUIET_HOURS must look like 22:00-07:00")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)

@@ -167,6 +167,18 @@ def finding_refresh_alert(*, finding, today=None, policy=None):
     return raised
 
 
+def _notify(finding, kind, user, *, key, note="", deadline=None):
+    """Tell the finding's unit (the notifications app delivers it); once per key."""
+    from notifications.services import event_record
+
+    event_record(kind=kind, key=key, target=finding, unit=finding.unit, campaign=finding.campaign, actor=user,
+                 note=note, deadline=deadline)
+
+
+def _last_event_key(finding, kind):
+    return f"findingevent:{finding.events.filter(kind=kind).latest('id').pk}"
+
+
 # Photos ----------------------------------------------------------------------------------
 
 
@@ -275,6 +287,7 @@ def finding_create(*, campaign, user, unit, description, address, deadline, foun
                      changes={f: [None, v] for f, v in snapshot_fields(finding, CREATE_FIELDS).items()
                               if v not in (None, "")})
         finding_refresh_alert(finding=finding, today=today)
+        _notify(finding, "finding_assigned", user, key=f"finding:{finding.pk}:assigned", deadline=deadline)
     return finding
 
 
@@ -352,6 +365,8 @@ def finding_close(*, finding, user, note=""):
             pending.save()
             audit_record(obj=pending, action=AuditEntry.Action.TRANSITION, user=user,
                          changes={"status": ["pending", "rejected"]}, note=pending.decision_note)
+        _notify(locked, "finding_closed", user, key=_last_event_key(locked, FindingEvent.Kind.CLOSED),
+                note=(note or "").strip())
         return result
 
 
@@ -368,8 +383,11 @@ def finding_return(*, finding, user, reason, new_deadline=None):
             raise ValidationError({"reason": _("退回整改须说明理由。")})
         if new_deadline is not None and new_deadline < today:
             raise ValidationError({"new_deadline": _("新的整改期限不能早于今天。")})
-        return _transition(finding, locked, user=user, to_status=Finding.Status.RETURNED,
-                           event_kind=FindingEvent.Kind.RETURNED, note=reason, deadline=new_deadline)
+        result = _transition(finding, locked, user=user, to_status=Finding.Status.RETURNED,
+                             event_kind=FindingEvent.Kind.RETURNED, note=reason, deadline=new_deadline)
+        _notify(locked, "finding_returned", user, key=_last_event_key(locked, FindingEvent.Kind.RETURNED),
+                note=reason, deadline=locked.deadline)
+        return result
 
 
 # Extensions ------------------------------------------------------------------------------
@@ -439,6 +457,8 @@ def extension_request_approve(*, extension, user, deadline=None, note=""):
         audit_record(obj=locked_ext, action=AuditEntry.Action.TRANSITION, user=user,
                      changes={"status": ["pending", "approved"]}, note=locked_ext.decision_note)
         finding_refresh_alert(finding=finding)
+        _notify(finding, "extension_approved", user, key=f"extension:{locked_ext.pk}:decided",
+                note=locked_ext.decision_note, deadline=new_deadline)
         _sync(finding, extension.finding)
     extension.status, extension.approved_deadline = locked_ext.status, new_deadline
     return locked_ext
@@ -459,6 +479,8 @@ def extension_request_reject(*, extension, user, note):
         _event(locked_ext.finding, FindingEvent.Kind.EXTENSION_REJECTED, user, note=note)
         audit_record(obj=locked_ext, action=AuditEntry.Action.TRANSITION, user=user,
                      changes={"status": ["pending", "rejected"]}, note=note)
+        _notify(locked_ext.finding, "extension_rejected", user, key=f"extension:{locked_ext.pk}:decided", note=note,
+                deadline=locked_ext.finding.deadline)
     extension.status = locked_ext.status
     return locked_ext
 

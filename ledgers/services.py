@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Max, Q
@@ -368,6 +369,7 @@ def ledger_upload_confirm(*, upload, user, valid_rows_only=False, at=None, queue
             if queue_compliance:
                 compliance_requests(city=ledger.city, reason=_("台账确认：%(ledger)s v%(n)s") % {
                     "ledger": ledger, "n": number})
+            _notify_confirmed_for_unit(version=version, ledger=ledger, upload=upload, user=user)
     except OperationalError as exc:
         # SQLite reports a concurrent writer as "database is locked" once its wait runs out.
         if "locked" in str(exc).lower():
@@ -377,6 +379,25 @@ def ledger_upload_confirm(*, upload, user, valid_rows_only=False, at=None, queue
         raise LedgerConflict(_("%(ledger)s刚刚被另一位用户确认了新版本：请点击“重新比对”后再确认。")
                              % {"ledger": upload.ledger}) from exc
     return outcome
+
+
+def _notify_confirmed_for_unit(*, version, ledger, upload, user):
+    """Somebody outside the unit (the office) confirmed its ledger: tell the unit's staff."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    from notifications.services import event_record
+    from organizations.models import Membership
+
+    user = _user(user)
+    if user is None or Membership.objects.filter(user=user, unit=ledger.unit).exists():
+        return
+    with translation.override(settings.LANGUAGE_CODE):  # stored in the site's language, as the alert job writes
+        title = _("%(ledger)s v%(n)s 已由%(who)s代为确认") % {"ledger": ledger, "n": version.number,
+                                                          "who": _person(user)}
+    event_record(kind="ledger_confirmed", key=f"ledgerversion:{version.pk}:confirmed", target=version,
+                 unit=ledger.unit, campaign=campaign_for_city(ledger.city, upload.campaign), actor=user,
+                 title=title, url=reverse("ledger_version", args=[version.pk]))
 
 
 def _user(user):

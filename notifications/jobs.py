@@ -13,7 +13,7 @@ def detect_overdue():
 
     created = alerts_detect()
     if created:
-        transaction.on_commit(_queue_send)
+        transaction.on_commit(queue_send)
     logger.info("detect_overdue: %s new alert events", len(created))
     return len(created)
 
@@ -27,7 +27,7 @@ def send_alerts():
     return delivered
 
 
-def _queue_send():
+def queue_send():
     try:
         send_alerts.delay()
     except Exception:  # broker down: the every-minute schedule delivers them later

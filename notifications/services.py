@@ -1,20 +1,26 @@
-"""Detect deadline alerts and deliver them, exactly once per (object, level, deadline)."""
+"""Detect deadline alerts, record events, and deliver both on every channel, exactly once per
+(object, level, deadline) for alerts and once per key for events."""
 import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import send_mail
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from indicators.calendar import levels_between
-from organizations.models import Membership
+from organizations.audit import audit_record, diff, snapshot_fields
+from organizations.models import AuditEntry, Membership, Unit
 
-from .models import AlertEvent, DeliveryAttempt, Notification
+from .channels import Message, enabled_channels, preferences_for, quiet_until
+from .models import AlertEvent, DeliveryAttempt, Notification, NotificationPreference, UnitChannel
 from .registry import ALERTABLE_MODELS
 
 logger = logging.getLogger(__name__)
@@ -38,9 +44,12 @@ def alert_refresh(*, obj, today=None, policy=None):
     created = []
     content_type = ContentType.objects.get_for_model(obj)
     unit = obj.alert_unit()
+    with translation.override(settings.LANGUAGE_CODE):  # stored once, in the site's language
+        title = str(obj.alert_title())
     with transaction.atomic():
         for crossed in levels_between(obj.alert_level, level):
             event, was_created = AlertEvent.objects.get_or_create(
+                kind=AlertEvent.Kind.DEADLINE,
                 content_type=content_type,
                 object_id=obj.pk,
                 level=crossed,
@@ -48,7 +57,7 @@ def alert_refresh(*, obj, today=None, policy=None):
                 defaults={
                     "campaign": campaign,
                     "unit": unit,
-                    "title": obj.alert_title()[:300],
+                    "title": title[:300],
                     "url": obj.get_absolute_url(),
                 },
             )
@@ -78,19 +87,60 @@ def alerts_detect(*, today=None):
     return created
 
 
+def event_record(*, kind, key, target, unit, campaign, actor=None, title=None, url=None, note="", deadline=None):
+    """Record an event its unit must be told about (a finding returned, a task accepted …)
+    and queue its delivery after commit. Unique by `key`: emitting the same event twice (a
+    retried request, a replayed job) records it once and returns None the second time.
+
+    Titles are written in the site's language (Chinese), whatever the actor's UI language,
+    as the alert job writes them."""
+    with translation.override(settings.LANGUAGE_CODE):
+        title = title if title is not None else target.alert_title()
+        url = url if url is not None else target.get_absolute_url()
+    with transaction.atomic():
+        event, created = AlertEvent.objects.get_or_create(
+            key=key,
+            defaults={
+                "kind": kind, "content_type": ContentType.objects.get_for_model(target), "object_id": target.pk,
+                "unit": unit, "campaign": campaign, "actor": actor if actor is not None and actor.pk else None,
+                "title": str(title)[:300], "url": url, "note": (note or "")[:2000], "deadline": deadline,
+            },
+        )
+    if not created:
+        return None
+    from .jobs import queue_send
+
+    transaction.on_commit(queue_send)
+    return event
+
+
+def _unit_staff(unit):
+    """Staff of the unit; for a street, also the district's staff who act for it."""
+    units = [unit.pk]
+    if unit.kind == Unit.Kind.STREET and unit.parent_id:
+        units.append(unit.parent_id)
+    return Q(memberships__unit__in=units, memberships__role=Membership.Role.UNIT_STAFF)
+
+
 def alert_recipients(event):
-    """Users to notify: the responsible person and the unit's staff; on escalation also the
-    responsible leader(s) and the campaign office."""
+    """Users to notify.
+
+    Deadline alerts: the responsible person and the unit's staff; on escalation also the
+    responsible leader(s) and the campaign office. Events: the unit's staff and the
+    object's responsible person. Never the person whose action caused the event."""
     User = get_user_model()
     obj = event.target
-    person, escalation_people = obj.alert_people() if obj is not None else (None, [])
-    q = Q(memberships__unit=event.unit, memberships__role=Membership.Role.UNIT_STAFF) if event.unit_id else Q(pk__in=[])
+    person, escalation_people = obj.alert_people() if hasattr(obj, "alert_people") else (None, [])
+    q = _unit_staff(event.unit) if event.unit_id else Q(pk__in=[])
     if person is not None and person.user_id:
         q |= Q(pk=person.user_id)
-    if event.level == AlertEvent.Level.ESCALATED:
+    if event.is_alert and event.level == AlertEvent.Level.ESCALATED:
         q |= Q(pk__in=[p.user_id for p in escalation_people if p is not None and p.user_id])
         q |= Q(memberships__role=Membership.Role.OFFICE)
-    return list(User.objects.filter(q, is_active=True).distinct().select_related("person"))
+    users = User.objects.filter(q, is_active=True).distinct().select_related("person")
+    if event.actor_id:
+        users = users.exclude(pk=event.actor_id)
+    return list(users)
 
 
 def _claim(event_id, now):
@@ -100,43 +150,120 @@ def _claim(event_id, now):
     ).update(claimed_at=now)
 
 
-def alert_deliver(*, event, now=None):
-    """In-app notifications for every recipient, then e-mail where an address is known.
-    Raises if any e-mail failed, after recording it; notifications already made stay."""
-    now = now or timezone.now()
-    users = alert_recipients(event)
+def _same_object(event):
+    return {"alert__content_type_id": event.content_type_id, "alert__object_id": event.object_id}
+
+
+def _in_app(event, users, now):
+    """Make the in-app notifications and retire the ones this event makes moot. Returns
+    False when the event itself is moot and nothing goes out on the other channels.
+
+    Runs with the object's row locked, so two senders handling two levels of one object at
+    once cannot each leave an unread item: the second sees the first's rows."""
+    model = event.content_type.model_class()
+    if event.is_alert and model in ALERTABLE_MODELS:
+        obj = model._default_manager.select_for_update().filter(pk=event.object_id).first()
+        if obj is None or obj.alert_deadline() != event.deadline:
+            return False  # handed in, closed or given a new deadline since: a stale alert says nothing
+        higher = (AlertEvent.objects.filter(kind=AlertEvent.Kind.DEADLINE, content_type_id=event.content_type_id,
+                                            object_id=event.object_id, deadline=event.deadline,
+                                            level__in=event.higher_levels())
+                  .order_by("-created_at", "-id").first())
+        if higher is not None:
+            # A catch-up raised a higher level too: keep this one in the history, already moot.
+            Notification.objects.bulk_create(
+                [Notification(user=u, alert=event, created_at=now, read_at=now, superseded_by=higher) for u in users],
+                ignore_conflicts=True)
+            return False
     Notification.objects.bulk_create([Notification(user=u, alert=event, created_at=now) for u in users],
                                      ignore_conflicts=True)
-    sent = set(event.deliveries.filter(ok=True).values_list("recipient", flat=True))
-    failures = []
-    for user in users:
-        address = user.email or getattr(getattr(user, "person", None), "email", "")
-        if not address or address in sent:
-            continue
+    moot = None
+    if event.is_alert:  # the lower levels, and alerts about a deadline no longer in force
+        moot = Q(alert__kind=AlertEvent.Kind.DEADLINE) & (
+            Q(alert__level__in=event.lower_levels()) | ~Q(alert__deadline=event.deadline))
+    elif event.kind in AlertEvent.ENDS_ALERTS:  # closed / accepted: everything unread about it
+        moot = Q()
+    if moot is not None:
+        (Notification.objects.filter(moot, read_at__isnull=True, **_same_object(event))
+         .exclude(alert=event).update(read_at=now, superseded_by=event))
+    return True
+
+
+def _link(url):
+    return f"{settings.NOTIFY_SITE_URL}{url}" if url.startswith("/") else url
+
+
+def message_for(event):
+    """The text every external channel sends, in the site's language, naming the campaign."""
+    with translation.override(settings.LANGUAGE_CODE):
+        prefix = _("【创园预警】") if event.is_alert else _("【创园通知】")
+        campaign = str(event.campaign) if event.campaign_id else "—"
+        facts = [(_("创建活动"), campaign), (_("责任单位"), str(event.unit) if event.unit_id else "—")]
+        if event.deadline:
+            facts.append((_("截止日期"), event.deadline.isoformat()))
+        if event.note:
+            facts.append((_("说明"), event.note))
+        link = _link(event.url) if event.url else ""
+        subject = _("%(prefix)s%(label)s：%(title)s") % {"prefix": prefix, "label": event.label, "title": event.title}
+        lines = [subject] + [f"{k}：{v}" for k, v in facts] + ([_("查看：%(url)s") % {"url": link}] if link else [])
+        color = "warning" if event.is_alert else "info"
+        markdown = "\n".join(
+            [f'### <font color="{color}">{event.label}</font> · {campaign}', f"**{event.title}**"]
+            + [f"> {k}：{v}" for k, v in facts] + ([f"[{_('查看详情')}]({link})"] if link else []))
+    return Message(subject=f"{subject}（{campaign}）"[:250], text="\n".join(lines), markdown=markdown)
+
+
+@dataclass
+class Outcome:
+    moot: bool = False
+    held_until: object = None
+    failures: list = dc_field(default_factory=list)
+
+
+def alert_deliver(*, event, now=None):
+    """In-app notifications first (they are the record and nothing external can stop them),
+    then every external channel. A failing channel is recorded (DeliveryAttempt) and retried
+    later; successful deliveries are never repeated. Non-urgent messages wait for the end of
+    the recipient's quiet hours; escalations go through."""
+    now = now or timezone.now()
+    users = alert_recipients(event)
+    with transaction.atomic():
+        if not _in_app(event, users, now):
+            return Outcome(moot=True)
+    prefs = preferences_for(users)
+    message = message_for(event)
+    done = set(event.deliveries.filter(ok=True).values_list("channel", "recipient"))
+    outcome = Outcome()
+    for channel in enabled_channels():
         try:
-            send_mail(
-                subject=_("【创园预警】%(level)s：%(title)s") % {"level": event.get_level_display(), "title": event.title},
-                message=_("截止日期：%(deadline)s\n责任单位：%(unit)s\n查看：%(url)s")
-                % {"deadline": event.deadline or "—", "unit": event.unit or "—", "url": event.url},
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[address],
-            )
-            DeliveryAttempt.objects.create(alert=event, recipient=address, ok=True, at=now)
-            sent.add(address)
-        except Exception as exc:  # recorded and retried; never blocks the other alerts
-            DeliveryAttempt.objects.create(alert=event, recipient=address, ok=False, error=str(exc)[:2000], at=now)
-            failures.append(f"{address}: {exc}")
-    if failures:
-        raise DeliveryFailed("; ".join(failures))
-
-
-class DeliveryFailed(Exception):
-    pass
+            deliveries = channel.deliveries(event, users, prefs)
+        except Exception as exc:  # a broken channel never blocks the others
+            outcome.failures.append(f"{channel.name}: {exc}")
+            continue
+        for delivery in deliveries:
+            if (channel.name, delivery.recipient) in done:
+                continue
+            until = None if event.urgent else quiet_until(delivery.quiet, now)
+            if until is not None:
+                outcome.held_until = min(outcome.held_until or until, until)
+                continue
+            try:
+                channel.send(message, delivery.target)
+            except Exception as exc:  # recorded and retried; never blocks the other channels
+                DeliveryAttempt.objects.create(alert=event, channel=channel.name, recipient=delivery.recipient,
+                                               ok=False, error=str(exc)[:2000], at=now)
+                outcome.failures.append(f"{channel.name} {delivery.recipient}: {exc}")
+                continue
+            DeliveryAttempt.objects.create(alert=event, channel=channel.name, recipient=delivery.recipient, ok=True,
+                                           at=now)
+            done.add((channel.name, delivery.recipient))
+    return outcome
 
 
 def alerts_send(*, now=None, limit=500):
     """Deliver pending events. Each is claimed with a conditional UPDATE (the row count says
-    who won), so concurrent senders never deliver the same event twice."""
+    who won), so concurrent senders never deliver the same event twice. Returns how many
+    were finished (moot ones included)."""
     now = now or timezone.now()
     pending = list(
         AlertEvent.objects.filter(processed_at__isnull=True, next_attempt_at__lte=now)
@@ -147,20 +274,28 @@ def alerts_send(*, now=None, limit=500):
     for event_id in pending:
         if not _claim(event_id, now):
             continue
-        event = AlertEvent.objects.select_related("unit", "campaign").get(pk=event_id)
+        event = AlertEvent.objects.select_related("unit", "campaign", "content_type").get(pk=event_id)
         try:
-            alert_deliver(event=event, now=now)
-        except Exception as exc:
+            outcome = alert_deliver(event=event, now=now)
+        except Exception as exc:  # one broken event must not wedge the run
+            outcome = Outcome(failures=[str(exc)])
+        if outcome.failures:
             attempts = event.attempts + 1
             give_up = attempts >= MAX_ATTEMPTS
+            retry_at = now + timedelta(minutes=2 ** attempts)
+            if outcome.held_until is not None:
+                retry_at = min(retry_at, outcome.held_until)
             AlertEvent.objects.filter(pk=event_id).update(
                 attempts=attempts,
-                last_error=str(exc)[:2000],
+                last_error="; ".join(outcome.failures)[:2000],
                 claimed_at=None,
-                next_attempt_at=now + timedelta(minutes=2 ** attempts),
+                next_attempt_at=retry_at,
                 processed_at=now if give_up else None,
             )
-            logger.warning("alert %s delivery failed (attempt %s): %s", event_id, attempts, exc)
+            logger.warning("alert %s delivery failed (attempt %s): %s", event_id, attempts, outcome.failures)
+            continue
+        if outcome.held_until is not None:  # quiet hours: try again when they end
+            AlertEvent.objects.filter(pk=event_id).update(claimed_at=None, next_attempt_at=outcome.held_until)
             continue
         AlertEvent.objects.filter(pk=event_id).update(processed_at=now, attempts=event.attempts + 1, last_error="")
         delivered += 1
@@ -172,3 +307,57 @@ def notification_mark_read(*, user, notification_id=None, now=None):
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=now or timezone.now())
+
+
+PREFERENCE_FIELDS = ["email", "sms", "quiet_start", "quiet_end"]
+CHANNEL_FIELDS = ["unit", "kind", "msgtype", "url", "enabled"]  # the secret is never written to the trail
+
+
+def notification_preference_update(*, user, email, sms, quiet_start=None, quiet_end=None):
+    """A user's channels and quiet hours. SMS needs a phone number on the user's person."""
+    pref = NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+    before = snapshot_fields(pref, PREFERENCE_FIELDS) if pref.pk else {}
+    pref.email, pref.sms, pref.quiet_start, pref.quiet_end = email, sms, quiet_start, quiet_end
+    errors = {}
+    if sms and not getattr(getattr(user, "person", None), "phone", ""):
+        errors["sms"] = [_("请先在个人资料中登记手机号码，才能接收短信。")]
+    try:
+        pref.full_clean()
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        pref.save()
+        audit_record(obj=pref, action=AuditEntry.Action.UPDATE, user=user,
+                     changes=diff(before, snapshot_fields(pref, PREFERENCE_FIELDS)))
+    return pref
+
+
+def unit_channel_save(*, user, channel=None, **fields):
+    """Add or change a unit's group robot (the office). A blank secret keeps the stored one."""
+    channel = channel or UnitChannel()
+    before = snapshot_fields(channel, CHANNEL_FIELDS) if channel.pk else {}
+    secret = fields.pop("secret", "")
+    for name, value in fields.items():
+        setattr(channel, name, value)
+    if secret:
+        channel.secret = secret
+    channel.full_clean()
+    created = channel.pk is None
+    with transaction.atomic():
+        channel.save()
+        changes = diff(before, snapshot_fields(channel, CHANNEL_FIELDS))
+        if secret:
+            changes["secret"] = ["—", "******"]
+        audit_record(obj=channel, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+                     user=user, changes=changes)
+    return channel
+
+
+def unit_channel_delete(*, user, channel):
+    with transaction.atomic():
+        audit_record(obj=channel, action=AuditEntry.Action.DELETE, user=user,
+                     changes={k: [v, None] for k, v in snapshot_fields(channel, CHANNEL_FIELDS).items()})
+        channel.delete()

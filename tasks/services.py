@@ -217,6 +217,15 @@ def _transition(task, *, user, to, kind, text, unit=None, allowed_from, error, e
     return task
 
 
+def _notify(task, kind, user, *, update_kind, note=""):
+    """Tell the task's lead unit (the notifications app delivers it); once per timeline entry."""
+    from notifications.services import event_record
+
+    update = task.updates.filter(kind=update_kind).latest("id")
+    event_record(kind=kind, key=f"taskupdate:{update.pk}", target=task, unit=task.lead_unit, campaign=task.campaign,
+                 actor=user, note=note)
+
+
 def task_submit(*, task, user, unit=None, note=""):
     """The lead unit hands the task in as complete: progress becomes 100 %, the office reviews."""
     return _transition(
@@ -227,20 +236,26 @@ def task_submit(*, task, user, unit=None, note=""):
 
 
 def task_accept(*, task, user, unit=None, note=""):
-    return _transition(
-        task, user=user, to=Review.ACCEPTED, kind=TaskUpdate.Kind.ACCEPTANCE, text=note, unit=unit,
-        allowed_from=(Review.SUBMITTED,), error=_("只有待审核的任务可以审核通过"),
-        extra={"accepted_at": lambda now: now},
-    )
+    with transaction.atomic():
+        task = _transition(
+            task, user=user, to=Review.ACCEPTED, kind=TaskUpdate.Kind.ACCEPTANCE, text=note, unit=unit,
+            allowed_from=(Review.SUBMITTED,), error=_("只有待审核的任务可以审核通过"),
+            extra={"accepted_at": lambda now: now},
+        )
+        _notify(task, "task_accepted", user, update_kind=TaskUpdate.Kind.ACCEPTANCE, note=clean_text(note))
+    return task
 
 
 def task_send_back(*, task, user, reason, unit=None):
     if not clean_text(reason):
         raise TaskStateError(_("退回须填写理由"))
-    return _transition(
-        task, user=user, to=Review.CHANGES_REQUESTED, kind=TaskUpdate.Kind.RETURN, text=reason, unit=unit,
-        allowed_from=(Review.SUBMITTED,), error=_("只有待审核的任务可以退回"),
-    )
+    with transaction.atomic():
+        task = _transition(
+            task, user=user, to=Review.CHANGES_REQUESTED, kind=TaskUpdate.Kind.RETURN, text=reason, unit=unit,
+            allowed_from=(Review.SUBMITTED,), error=_("只有待审核的任务可以退回"),
+        )
+        _notify(task, "task_sent_back", user, update_kind=TaskUpdate.Kind.RETURN, note=clean_text(reason))
+    return task
 
 
 def task_milestone_add(*, task, user, due_on, text):

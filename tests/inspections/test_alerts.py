@@ -19,7 +19,7 @@ def at(day):
 
 
 def events_for(finding):
-    return list(AlertEvent.objects.filter(content_type=ContentType.objects.get_for_model(Finding),
+    return list(AlertEvent.objects.filter(kind="deadline", content_type=ContentType.objects.get_for_model(Finding),
                                           object_id=finding.pk).order_by("id").values_list("level", flat=True))
 
 
