@@ -16,7 +16,7 @@ from organizations.access import get_access
 from organizations.pdf import render_pdf
 
 from .models import Briefing, RankingEntry
-from .selectors import week_bounds
+from .selectors import ranking_entries_for, week_bounds
 from .services import briefing_build, ranking_rule_for
 from .services import briefing_preview as services_preview
 
@@ -100,8 +100,10 @@ def briefing_create(request):
 def ranking(request):
     campaign = current_campaign(request)
     rule = ranking_rule_for(campaign)
-    entries = list(RankingEntry.objects.filter(campaign=campaign, period=rule.period).select_related("unit")
-                   .order_by("-period_start", "rank"))
+    # README: office, leaders (and inspectors, who see every unit) read the whole ranking; unit
+    # staff see their own units' lines only: another unit's score is not theirs to read.
+    entries = list(ranking_entries_for(get_access(request), campaign).filter(period=rule.period)
+                   .select_related("unit").order_by("-period_start", "rank"))
     periods = []
     for e in entries:
         if not periods or periods[-1][0] != e.period_start:
