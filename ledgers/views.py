@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from indicators.models import IndicatorValue, format_decimal
 from indicators.selectors import get_value_for_user
 from organizations.access import get_access
+from organizations.redirects import safe_next
 from organizations.models import Unit
 from spreadsheets.forms import WorkbookField
 
@@ -377,9 +378,7 @@ def ledger_value(request, pk):
     """How one indicator value was made: formula, inputs, ledger versions and rows."""
     value = get_value_for_user(request, pk)
     context = S.value_provenance(value, request)
-    back = request.GET.get("next", "")
-    if not back.startswith("/") or back.startswith("//"):
-        back = ""
+    back = safe_next(request)
     context.update({"value": value, "value_text": format_decimal(value.value) if value.value is not None else "—",
                     "back": back, "ledger_list_url": reverse("ledger_list")})
     return render(request, "ledgers/value_detail.html", context)
