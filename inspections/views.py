@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from indicators.selectors import current_campaign
 from organizations.access import get_access, get_unit_for_user
 from organizations.models import Unit
+from organizations.paging import paginate
 from organizations.pdf import render_pdf
 
 from . import services
@@ -128,7 +128,7 @@ def finding_list(request):
                             today, policy)
     shown = filter_findings(base, filters, today, policy, access)
     order = "deadline" if request.GET.get("sort") == "deadline" else "-found_on"
-    page = Paginator(with_list_relations(shown).order_by(order, "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(with_list_relations(shown).order_by(order, "-id"), PAGE_SIZE, request.GET.get("page"))
     _decorate(page.object_list, today, policy, access)
     return render(request, "inspections/finding_list.html", {
         "campaign": campaign, "form": form, "filters": filters, "counts": counts, "page": page,
@@ -451,7 +451,7 @@ def finding_order_list(request):
     kind = request.GET.get("kind", "")
     if kind in SupervisionOrder.Kind.values:
         orders = orders.filter(kind=kind)
-    page = Paginator(orders.order_by("-year", "-seq"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(orders.order_by("-year", "-seq"), PAGE_SIZE, request.GET.get("page"))
     return render(request, "inspections/order_list.html", {
         "campaign": campaign, "page": page, "kind": kind,
         "batch_form": BatchOrderForm(campaign=campaign) if can_record(request.user) else None,

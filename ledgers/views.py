@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from indicators.models import IndicatorValue, format_decimal
 from indicators.selectors import get_value_for_user
 from organizations.access import get_access
+from organizations.paging import page_number
 from organizations.redirects import safe_next
 from organizations.models import Unit
 from spreadsheets.forms import WorkbookField
@@ -323,10 +324,13 @@ def ledger_version(request, pk):
     version = S.get_version_for_user(request, pk)
     page_size = 100
     highlight = request.GET.get("row", "")
+    if not (highlight.isdigit() and len(highlight) <= 12):
+        highlight = ""
+    total = version.row_count
     page = request.GET.get("page", "")
-    if highlight.isdigit() and not page:
+    if highlight and not page:
         page = S.page_of_row(version, int(highlight), page_size)
-    page = int(page) if str(page).isdigit() and int(page) > 0 else 1
+    page = page_number(page, total, page_size)
     columns, rows, total = S.version_rows(version, page_size=page_size, page=page)
     pages = max(1, (total + page_size - 1) // page_size)
     # Values made from this version: ledger values dated from its confirmation on, in its city.

@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from organizations.paging import paginate
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,7 +19,7 @@ def notification_list(request):
         qs = qs.filter(read_at__isnull=True)
     if level in AlertEvent.Level.values:
         qs = qs.filter(alert__level=level)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = paginate(qs, 50, request.GET.get("page"))
     return render(
         request,
         "notifications/notification_list.html",

@@ -3,7 +3,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from indicators.calendar import check_dates
 from indicators.selectors import current_campaign
 from organizations.access import get_access
 from organizations.pdf import render_pdf
@@ -84,8 +85,15 @@ def briefing_create(request):
     except ValueError:
         messages.error(request, _("请选择有效的日期。"))
         return redirect("briefing_list")
+    if campaign is None:
+        raise Http404
     if week > timezone.localdate():
         messages.error(request, _("不能生成未来周次的简报。"))
+        return redirect("briefing_list")
+    try:
+        check_dates(campaign, timezone.localdate(), week=week)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
         return redirect("briefing_list")
     languages = [request.POST["language"]] if request.POST.get("language") in dict(settings.LANGUAGES) else [
         code for code, _ in settings.LANGUAGES]

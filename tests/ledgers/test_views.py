@@ -336,3 +336,14 @@ class ValuePageScopeTests:
         value = IndicatorValue.objects.get(measure__key="comprehensive_parks_per_10k", scope=city)
         body = client_for(lead_staff).get(f"/ledgers/values/{value.pk}/").content.decode()
         assert "人民公园" in body and "台账.xlsx" in body and "无权查看" not in body
+
+
+class VersionPagingTests:
+    @pytest.mark.parametrize("page", ["9223372036854775807", "99999999999999999999999", "0", "-1", "abc", "2"])
+    def test_any_page_number_is_clamped_to_the_pages_there_are(self, client_for, lead_staff, confirmed, page):
+        response = client_for(lead_staff).get(f"/ledgers/versions/{confirmed.version.pk}/?page={page}")
+        assert response.status_code == 200 and response.context["page"] == 1
+
+    def test_a_huge_row_number_is_clamped_too(self, client_for, lead_staff, confirmed):
+        response = client_for(lead_staff).get(f"/ledgers/versions/{confirmed.version.pk}/?row=9223372036854775808")
+        assert response.status_code == 200 and response.context["page"] == 1
