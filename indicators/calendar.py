@@ -94,3 +94,28 @@ def levels_between(old: str | None, new: str | None):
         return []
     start = RANK.get(old, 0) + 1 if old else 1
     return [level for level in LEVELS[start: RANK[new] + 1] if level != "blue"]
+
+
+def shift_years(day, years):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def check_dates(campaign, today, **dates):
+    """Refuse any date outside campaign.date_bounds(today), naming the field: the one check every
+    form, import and service applies before a date is written (9999-12-31 would break the
+    deadline arithmetic and every page that shows it)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    low, high = campaign.date_bounds(today)
+    errors = {
+        name: _("日期 %(value)s 不合理：须在 %(low)s 至 %(high)s 之间。") % {
+            "value": value.isoformat(), "low": low.isoformat(), "high": high.isoformat()}
+        for name, value in dates.items() if value is not None and not low <= value <= high
+    }
+    if errors:
+        raise ValidationError(errors)
+

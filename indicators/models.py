@@ -354,6 +354,9 @@ def format_decimal(value):
     return format(display_round(value).normalize(), "f")
 
 
+DATE_BOUND_YEARS = 5
+
+
 class Campaign(models.Model):
     class Kind(models.TextChoices):
         CREATION = "creation", _("创建")
@@ -400,6 +403,16 @@ class Campaign(models.Model):
         if holidays is None:
             holidays = Holiday.dates_for(self) if self.working_days else frozenset()
         return AlertPolicy(self.yellow_days, self.escalation_days, self.working_days, frozenset(holidays))
+
+    def date_bounds(self, today):
+        """The plausible range for any date written in this campaign (deadlines, due dates, found
+        on, briefing weeks): five years either side of today and of the evaluation day. Wide enough
+        for any real campaign; narrow enough that deadline arithmetic never leaves the calendar."""
+        from .calendar import shift_years
+
+        start = min(today, self.evaluation_date or today)
+        end = max(today, self.evaluation_date or today)
+        return shift_years(start, -DATE_BOUND_YEARS), shift_years(end, DATE_BOUND_YEARS)
 
     def params(self):
         return {

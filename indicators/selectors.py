@@ -3,11 +3,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Max
+from django.http import Http404
 from django.utils import timezone
 
 from organizations.models import Unit
 
 from .models import ComplianceSnapshot, Evaluation, Indicator, IndicatorValue
+
+
+def get_value_for_user(request, pk):
+    """Values are everybody's (the overview shows every value and district to every user), so
+    this lookup does not narrow by unit; what a value page shows of the ledgers behind it is
+    scoped in ledgers.selectors.value_provenance."""
+    value = IndicatorValue.objects.select_related("measure", "scope", "entered_by__person").filter(pk=pk).first()
+    if value is None:
+        raise Http404
+    return value
 
 
 @dataclass

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from indicators.states import day_end
 from organizations.access import descendant_ids, get_access
@@ -61,6 +62,38 @@ def get_finding_for_user(request, pk):
     if finding is None:
         raise Http404
     return finding
+
+
+def get_extension_for_user(request, pk):
+    """An extension request of a finding the user sees (the finding's scope is the request's)."""
+    extension = (ExtensionRequest.objects.filter(finding__in=visible_findings(get_access(request)))
+                 .select_related("finding").filter(pk=pk).first())
+    if extension is None:
+        raise Http404
+    return extension
+
+
+def get_photo_for_user(request, pk):
+    photo = (FindingPhoto.objects.filter(finding__in=visible_findings(get_access(request)))
+             .select_related("finding").filter(pk=pk).first())
+    if photo is None:
+        raise Http404
+    return photo
+
+
+def get_order_for_user(request, pk):
+    order = (get_access(request).scope(SupervisionOrder.objects.all())
+             .select_related("campaign", "unit").filter(pk=pk).first())
+    if order is None:
+        raise Http404
+    return order
+
+
+def get_round_for_user(request, pk):
+    """Rounds are the office's and the inspectors' (their findings span units): 404 for unit staff."""
+    if not get_access(request).sees_all:
+        raise Http404
+    return get_object_or_404(InspectionRound.objects.select_related("campaign"), pk=pk)
 
 
 def level_q(level, today, policy=None):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from indicators.calendar import check_dates
 from organizations.access import Access
 from organizations.audit import audit_record, diff, snapshot_fields
 from organizations.models import AuditEntry
@@ -268,6 +269,7 @@ def finding_create(*, campaign, user, unit, description, address, deadline, foun
     if round is not None and round.campaign_id != campaign.pk:
         raise ValidationError({"round": _("督查轮次不属于当前创建活动。")})
     today = timezone.localdate()
+    check_dates(campaign, today, deadline=deadline, found_on=found_on)
     if deadline < today:
         raise ValidationError({"deadline": _("整改期限不能早于今天。")})
     with transaction.atomic():
@@ -376,6 +378,7 @@ def finding_return(*, finding, user, reason, new_deadline=None):
     _require(allowed(user, finding), str(message))
     reason = (reason or "").strip()
     today = timezone.localdate()
+    check_dates(finding.campaign, today, new_deadline=new_deadline)
     with transaction.atomic():
         locked = _lock(finding)
         _check_state(locked, "return")
@@ -398,6 +401,7 @@ def extension_request_create(*, finding, user, requested_deadline, reason):
     _require(can_act_for_unit(user, finding), _("只有责任单位可以申请延期。"))
     reason = (reason or "").strip()
     today = timezone.localdate()
+    check_dates(finding.campaign, today, requested_deadline=requested_deadline)
     with transaction.atomic():
         locked = _lock(finding)
         if locked.is_closed:
@@ -431,6 +435,7 @@ def _lock_extension(extension):
 def extension_request_approve(*, extension, user, deadline=None, note=""):
     """The office agrees: the finding's deadline moves (to the requested date unless another is given)."""
     _require(can_decide_extensions(user), _("只有创建办可以审批延期申请。"))
+    check_dates(extension.finding.campaign, timezone.localdate(), deadline=deadline)
     with transaction.atomic():
         locked_ext = _lock_extension(extension)
         finding = _lock(locked_ext.finding)
@@ -491,6 +496,7 @@ def extension_request_reject(*, extension, user, note):
 def inspection_round_create(*, campaign, user, date, kind, title="", area="", route="", note="", team=(),
                             standards=()):
     _require(can_record(user), _("只有创建办或督查人员可以安排督查。"))
+    check_dates(campaign, timezone.localdate(), date=date)
     with transaction.atomic():
         round_ = InspectionRound(campaign=campaign, date=date, kind=kind, title=title, area=area, route=route,
                                  note=note, created_by=user)
@@ -505,6 +511,7 @@ def inspection_round_create(*, campaign, user, date, kind, title="", area="", ro
 
 def accountability_record_create(*, campaign, unit, user, kind, date, title, people="", detail="", findings=()):
     _require(access_of(user).is_office, _("只有创建办可以登记问责。"))
+    check_dates(campaign, timezone.localdate(), date=date)
     findings = list(findings)
     if any(f.unit_id != unit.pk or f.campaign_id != campaign.pk for f in findings):
         raise ValidationError({"findings": _("相关问题必须是该单位在本次创建活动中的问题。")})

@@ -8,10 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -19,8 +18,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from indicators.selectors import current_campaign
-from organizations.access import get_access, get_object_for_user
+from organizations.access import get_access, get_unit_for_user
 from organizations.models import Unit
+from organizations.paging import paginate
 from organizations.pdf import render_pdf
 
 from . import services
@@ -38,9 +38,13 @@ from .forms import (
     StartForm,
     SubmitForm,
 )
-from .models import ExtensionRequest, Finding, FindingPhoto, InspectionRound, SupervisionOrder
+from .models import ExtensionRequest, Finding, SupervisionOrder
 from .photos import photo_max_bytes
 from .selectors import (
+    get_extension_for_user,
+    get_order_for_user,
+    get_photo_for_user,
+    get_round_for_user,
     LEVEL_ORDER,
     accountability_summary,
     campaign_units,
@@ -124,7 +128,7 @@ def finding_list(request):
                             today, policy)
     shown = filter_findings(base, filters, today, policy, access)
     order = "deadline" if request.GET.get("sort") == "deadline" else "-found_on"
-    page = Paginator(with_list_relations(shown).order_by(order, "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(with_list_relations(shown).order_by(order, "-id"), PAGE_SIZE, request.GET.get("page"))
     _decorate(page.object_list, today, policy, access)
     return render(request, "inspections/finding_list.html", {
         "campaign": campaign, "form": form, "filters": filters, "counts": counts, "page": page,
@@ -398,7 +402,7 @@ def finding_extension_request(request, pk):
 @login_required
 @require_POST
 def finding_extension_decide(request, pk):
-    extension = get_object_or_404(ExtensionRequest.objects.select_related("finding"), pk=pk)
+    extension = get_extension_for_user(request, pk)
     finding = get_finding_for_user(request, extension.finding_id)
     if not can_decide_extensions(request.user):
         raise PermissionDenied(_("只有创建办可以审批延期申请。"))
@@ -421,8 +425,7 @@ def finding_extension_decide(request, pk):
 @login_required
 @require_GET
 def finding_photo(request, pk, variant):
-    photo = get_object_or_404(FindingPhoto.objects.select_related("finding"), pk=pk)
-    get_finding_for_user(request, photo.finding_id)  # 404 outside the user's units
+    photo = get_photo_for_user(request, pk)
     field = photo.thumbnail if variant == "thumb" else photo.image
     if not field:
         raise Http404
@@ -448,7 +451,7 @@ def finding_order_list(request):
     kind = request.GET.get("kind", "")
     if kind in SupervisionOrder.Kind.values:
         orders = orders.filter(kind=kind)
-    page = Paginator(orders.order_by("-year", "-seq"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(orders.order_by("-year", "-seq"), PAGE_SIZE, request.GET.get("page"))
     return render(request, "inspections/order_list.html", {
         "campaign": campaign, "page": page, "kind": kind,
         "batch_form": BatchOrderForm(campaign=campaign) if can_record(request.user) else None,
@@ -485,7 +488,7 @@ def finding_order_batch(request):
 @login_required
 @require_GET
 def finding_order_pdf(request, pk):
-    order = get_object_for_user(request, SupervisionOrder.objects.select_related("campaign", "unit"), pk=pk)
+    order = get_order_for_user(request, pk)
     findings = order_for_pdf(order)
     # An order goes to a Chinese government unit: always in Chinese, whatever the UI language.
     with translation.override("zh-hans"):
@@ -553,9 +556,7 @@ def round_create(request):
 @login_required
 @require_GET
 def round_detail(request, pk):
-    if not get_access(request).sees_all:
-        raise Http404
-    round_ = get_object_or_404(InspectionRound.objects.select_related("campaign"), pk=pk)
+    round_ = get_round_for_user(request, pk)
     today = timezone.localdate()
     findings = _decorate(list(with_list_relations(round_.findings.all()).order_by("deadline", "id")), today,
                          round_.campaign.alert_policy())
@@ -606,7 +607,7 @@ def finding_accountability_unit(request, pk):
     campaign = current_campaign(request)
     if campaign is None:
         return _no_campaign(request)
-    unit = get_object_for_user(request, Unit.objects.all(), field="id", pk=pk)
+    unit = get_unit_for_user(request, pk)
     return render(request, "inspections/accountability_unit.html",
                   _accountability_unit_context(request, campaign, unit))
 
@@ -617,7 +618,7 @@ def finding_accountability_create(request, pk):
     campaign = current_campaign(request)
     if campaign is None:
         return _no_campaign(request)
-    unit = get_object_for_user(request, Unit.objects.all(), field="id", pk=pk)
+    unit = get_unit_for_user(request, pk)
     if not get_access(request).is_office:
         raise PermissionDenied(_("只有创建办可以登记问责。"))
     form = AccountabilityForm(request.POST, campaign=campaign, unit=unit)

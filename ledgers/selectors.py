@@ -3,6 +3,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 
 from organizations.access import descendant_ids, get_access
 from organizations.models import Membership, Unit
@@ -14,6 +15,45 @@ from .schemas import DECIMAL, LAT, LEDGER_TYPES, LNG, NOTE_COLUMN, VALUE
 NUMERIC_KINDS = (DECIMAL, LAT, LNG, VALUE)
 
 UPLOAD_UNIT_KINDS = (Unit.Kind.DEPARTMENT, Unit.Kind.DISTRICT, Unit.Kind.OFFICE, Unit.Kind.STREET)
+
+
+# --- scoped lookups: the only way views and exports fetch ledgers, uploads and versions ---
+
+
+def visible_ledgers(access):
+    return access.scope(Ledger.objects.all(), "unit")
+
+
+def visible_uploads(access):
+    return access.scope(LedgerUpload.objects.all(), "ledger__unit")
+
+
+def visible_versions(access):
+    return access.scope(LedgerVersion.objects.all(), "ledger__unit")
+
+
+def _one(queryset, pk):
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def get_ledger_for_user(request, pk):
+    return _one(visible_ledgers(get_access(request)).select_related("unit", "city"), pk)
+
+
+def get_upload_for_user(request, pk, *, light=False):
+    """light: without the parse result (a big JSON), for the progress poll."""
+    qs = visible_uploads(get_access(request))
+    if light:
+        qs = qs.defer("result")
+    return _one(qs.select_related("ledger__unit", "ledger__city", "uploaded_by__person", "base_version"), pk)
+
+
+def get_version_for_user(request, pk):
+    return _one(visible_versions(get_access(request))
+                .select_related("ledger__unit", "ledger__city", "confirmed_by__person", "upload"), pk)
 
 
 def uploadable_unit_ids(request):
@@ -151,6 +191,8 @@ def page_of_row(version, row_number, page_size=100):
 # --- provenance -------------------------------------------------------------------------
 
 ROW_LIMIT_PER_GROUP = 200
+# What a version's provenance entry says about another unit's file: left out for unit staff.
+HIDDEN_VERSION_KEYS = ("file", "sheet", "checksum", "confirmed_at", "confirmed_by")
 
 
 @dataclass
@@ -162,6 +204,7 @@ class RefView:
     columns: list
     rows: list  # (version, row_number, cells, detail)
     truncated: bool
+    hidden: bool  # rows of a version the user may not open were left out
     ranges: list  # (version_json, ranges text)
 
 
@@ -169,40 +212,51 @@ def value_provenance(value, request):
     """What the value page shows: formula, inputs, versions and every row group with its rows."""
     provenance = value.provenance or {}
     versions = {v["id"]: v for v in provenance.get("versions", [])}
-    stored = {v.pk: v for v in LedgerVersion.objects.filter(pk__in=list(versions)).select_related("ledger__unit")}
     access = get_access(request)
+    stored = {v.pk: v for v in LedgerVersion.objects.filter(pk__in=list(versions))}
+    # Rows, files and who confirmed them come only from versions the user may open: the value
+    # itself is everybody's, another unit's ledger is not.
+    visible = set(visible_versions(access).filter(pk__in=list(versions)).values_list("pk", flat=True))
     for vid, info in versions.items():
         v = stored.get(vid)
         info["exists"] = v is not None
-        info["visible"] = v is not None and access.can_see_unit(v.ledger.unit_id)
+        info["visible"] = vid in visible
         info["is_current"] = bool(v and v.is_current)
+        if not info["visible"] and not access.sees_all:
+            for key in HIDDEN_VERSION_KEYS:
+                info.pop(key, None)
     details = provenance.get("details", {})
     wanted = defaultdict(set)
     groups = []
     for ref in provenance.get("refs", []):
         picked = []
+        hidden = 0
         for part in ref.get("versions", []):
+            if part["version"] not in visible and not access.sees_all:
+                hidden += 1
+                continue
             for n in parse_ranges(part["rows"]):
                 if len(picked) >= ROW_LIMIT_PER_GROUP:
                     break
                 picked.append((part["version"], n))
         for vid, n in picked:
             wanted[vid].add(n)
-        groups.append((ref, picked))
+        groups.append((ref, picked, hidden))
     found = {}
     for vid, numbers in wanted.items():
         for r in LedgerRow.objects.filter(version_id=vid, row_number__in=numbers):
             found[(vid, r.row_number)] = r.data
     views = []
-    for ref, picked in groups:
+    for ref, picked, hidden in groups:
         schema = LEDGER_TYPES.get(ref.get("ledger_type"))
         columns = display_columns(schema) if schema else []
         rows = [(vid, n, row_cells(schema, found.get((vid, n), {}), columns) if schema else [],
                  details.get(f"{vid}:{n}", "")) for vid, n in picked]
         views.append(RefView(label=ref.get("label", ""), role=ref.get("role", "counted"), count=ref.get("count", 0),
                              ledger_type=ref.get("ledger_type", ""), columns=columns, rows=rows,
-                             truncated=ref.get("count", 0) > len(picked),
-                             ranges=[(versions.get(p["version"], {"id": p["version"]}), p["rows"])
+                             truncated=not hidden and ref.get("count", 0) > len(picked), hidden=bool(hidden),
+                             ranges=[(versions.get(p["version"], {"id": p["version"]}),
+                                      p["rows"] if p["version"] in visible or access.sees_all else "")
                                      for p in ref.get("versions", [])]))
     formula = FORMULAS.get(provenance.get("formula", ""))
     return {"provenance": provenance, "versions": list(versions.values()), "groups": views, "formula": formula}

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from indicators.models import IndicatorValue, format_decimal
-from organizations.access import get_access, get_object_for_user
+from indicators.selectors import get_value_for_user
+from organizations.access import get_access
+from organizations.paging import page_number
+from organizations.redirects import safe_next
 from organizations.models import Unit
 from organizations.sessions import background_poll
 from spreadsheets.forms import WorkbookField
@@ -56,10 +59,7 @@ def _limit_text():
 
 
 def _upload_for_user(request, pk):
-    return get_object_for_user(
-        request, LedgerUpload.objects.select_related("ledger__unit", "ledger__city", "uploaded_by__person",
-                                                     "base_version"),
-        field="ledger__unit", pk=pk)
+    return S.get_upload_for_user(request, pk)
 
 
 def _require_uploader(request, unit_id):
@@ -224,10 +224,7 @@ def ledger_upload_detail(request, pk):
 @login_required
 @require_GET
 def ledger_upload_progress(request, pk):
-    upload = get_object_for_user(
-        request, LedgerUpload.objects.only("id", "status", "rows_read", "rows_total", "ledger__unit_id",
-                                           "uploaded_at", "parse_started_at").select_related("ledger"),
-        field="ledger__unit", pk=pk)
+    upload = S.get_upload_for_user(request, pk, light=True)
     html = render_to_string("ledgers/upload_progress.html", {"upload": upload,
                                                              "queued_too_long": _queued_too_long(upload)}, request)
     return JsonResponse({"status": upload.status, "rows_read": upload.rows_read, "rows_total": upload.rows_total,
@@ -312,7 +309,7 @@ def ledger_upload_errors(request, pk):
 @login_required
 @require_GET
 def ledger_detail(request, pk):
-    ledger = get_object_for_user(request, Ledger.objects.select_related("unit", "city"), pk=pk)
+    ledger = S.get_ledger_for_user(request, pk)
     versions = list(ledger.versions.select_related("confirmed_by__person", "upload__uploaded_by__person"))
     current = next((v for v in versions if v.is_current), None)
     uploads = list(ledger.uploads.select_related("uploaded_by__person").defer("result")[:30])
@@ -326,15 +323,16 @@ def ledger_detail(request, pk):
 @login_required
 @require_GET
 def ledger_version(request, pk):
-    version = get_object_for_user(
-        request, LedgerVersion.objects.select_related("ledger__unit", "ledger__city", "confirmed_by__person", "upload"),
-        field="ledger__unit", pk=pk)
+    version = S.get_version_for_user(request, pk)
     page_size = 100
     highlight = request.GET.get("row", "")
+    if not (highlight.isdigit() and len(highlight) <= 12):
+        highlight = ""
+    total = version.row_count
     page = request.GET.get("page", "")
-    if highlight.isdigit() and not page:
+    if highlight and not page:
         page = S.page_of_row(version, int(highlight), page_size)
-    page = int(page) if str(page).isdigit() and int(page) > 0 else 1
+    page = page_number(page, total, page_size)
     columns, rows, total = S.version_rows(version, page_size=page_size, page=page)
     pages = max(1, (total + page_size - 1) // page_size)
     # Values made from this version: ledger values dated from its confirmation on, in its city.
@@ -353,7 +351,7 @@ def ledger_version(request, pk):
 @login_required
 @require_GET
 def ledger_version_file(request, pk):
-    version = get_object_for_user(request, LedgerVersion.objects.select_related("ledger"), field="ledger__unit", pk=pk)
+    version = S.get_version_for_user(request, pk)
     return FileResponse(version.file.open("rb"), as_attachment=True, filename=version.original_name, content_type=XLSX)
 
 
@@ -384,11 +382,9 @@ def ledger_recompute(request):
 @require_GET
 def ledger_value(request, pk):
     """How one indicator value was made: formula, inputs, ledger versions and rows."""
-    value = get_object_or_404(IndicatorValue.objects.select_related("measure", "scope", "entered_by__person"), pk=pk)
+    value = get_value_for_user(request, pk)
     context = S.value_provenance(value, request)
-    back = request.GET.get("next", "")
-    if not back.startswith("/") or back.startswith("//"):
-        back = ""
+    back = safe_next(request)
     context.update({"value": value, "value_text": format_decimal(value.value) if value.value is not None else "—",
                     "back": back, "ledger_list_url": reverse("ledger_list")})
     return render(request, "ledgers/value_detail.html", context)

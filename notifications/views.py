@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from organizations.paging import paginate
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -39,7 +39,7 @@ def notification_list(request):
         qs = qs.exclude(alert__kind=AlertEvent.Kind.DEADLINE)
     else:
         level = ""
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = paginate(qs, 50, request.GET.get("page"))
     levels = AlertEvent.Level.choices + [(EVENTS, _("业务通知"))]
     return render(
         request,

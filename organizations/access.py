@@ -94,6 +94,11 @@ def get_object_for_user(request, queryset, field="unit", **lookup):
     return obj
 
 
+def get_unit_for_user(request, pk):
+    """A unit page (or a unit's accountability page): the user's units and their streets only."""
+    return get_object_for_user(request, Unit.objects.select_related("parent"), field="id", pk=pk)
+
+
 def require_office(request):
     from django.core.exceptions import PermissionDenied
 

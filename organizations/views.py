@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from .access import get_access, get_object_for_user
+from .access import get_access, get_unit_for_user
 from .models import Unit
 from .selectors import login_unlock_at
 
@@ -25,7 +25,7 @@ def unit_list(request):
 @login_required
 @require_GET
 def unit_detail(request, pk):
-    unit = get_object_for_user(request, Unit.objects.select_related("parent"), field="id", pk=pk)
+    unit = get_unit_for_user(request, pk)
     return render(
         request,
         "organizations/unit_detail.html",

@@ -235,3 +235,10 @@ def ranking_metrics(campaign, start, end):
             tasks_done=data.get("tasks_done", 0), returned=data.get("returned", 0),
         ))
     return result
+
+
+def ranking_entries_for(access, campaign):
+    """The ranking lines a user may read: every unit's for wide roles, their own units' otherwise."""
+    from .models import RankingEntry
+
+    return access.scope(RankingEntry.objects.filter(campaign=campaign))

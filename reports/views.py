@@ -11,6 +11,7 @@ from organizations.access import get_access
 
 from .briefing import headline_figures, work_links
 from .models import RankingEntry
+from .selectors import ranking_entries_for
 
 LEVEL_COLORS = {"escalated": "#17202a", "red": "#d93b3b", "yellow": "#e0a100", "blue": "#2468c7"}
 
@@ -31,9 +32,9 @@ def findings_overview(campaign, unit_ids, today):
     return counts, levels, statuses
 
 
-def latest_ranking(campaign):
+def latest_ranking(campaign, access):
     latest = RankingEntry.objects.filter(campaign=campaign).order_by("-period_start").values("period_start")[:1]
-    entries = list(RankingEntry.objects.filter(campaign=campaign, period_start=latest).select_related("unit")
+    entries = list(ranking_entries_for(access, campaign).filter(period_start=latest).select_related("unit")
                    .order_by("rank"))
     return [e for e in entries if e.flag == "red"], [e for e in entries if e.flag == "black"]
 
@@ -49,7 +50,7 @@ def dashboard(request):
     today = timezone.localdate()
     compliance, work, figures = headline_figures(campaign, today, unit_ids)
     counts, levels, statuses = findings_overview(campaign, unit_ids, today)
-    red, black = latest_ranking(campaign)
+    red, black = latest_ranking(campaign, access)
     charts = {
         "met": {
             "dates": [d.isoformat() for d, _, _ in compliance.met_history],

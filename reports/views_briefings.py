@@ -3,7 +3,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -11,12 +11,13 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from indicators.calendar import check_dates
 from indicators.selectors import current_campaign
 from organizations.access import get_access
 from organizations.pdf import render_pdf
 
 from .models import Briefing, RankingEntry
-from .selectors import week_bounds
+from .selectors import ranking_entries_for, week_bounds
 from .services import briefing_build, ranking_rule_for
 from .services import briefing_preview as services_preview
 
@@ -84,8 +85,15 @@ def briefing_create(request):
     except ValueError:
         messages.error(request, _("请选择有效的日期。"))
         return redirect("briefing_list")
+    if campaign is None:
+        raise Http404
     if week > timezone.localdate():
         messages.error(request, _("不能生成未来周次的简报。"))
+        return redirect("briefing_list")
+    try:
+        check_dates(campaign, timezone.localdate(), week=week)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
         return redirect("briefing_list")
     languages = [request.POST["language"]] if request.POST.get("language") in dict(settings.LANGUAGES) else [
         code for code, _ in settings.LANGUAGES]
@@ -100,8 +108,10 @@ def briefing_create(request):
 def ranking(request):
     campaign = current_campaign(request)
     rule = ranking_rule_for(campaign)
-    entries = list(RankingEntry.objects.filter(campaign=campaign, period=rule.period).select_related("unit")
-                   .order_by("-period_start", "rank"))
+    # README: office, leaders (and inspectors, who see every unit) read the whole ranking; unit
+    # staff see their own units' lines only: another unit's score is not theirs to read.
+    entries = list(ranking_entries_for(get_access(request), campaign).filter(period=rule.period)
+                   .select_related("unit").order_by("-period_start", "rank"))
     periods = []
     for e in entries:
         if not periods or periods[-1][0] != e.period_start:

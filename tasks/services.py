@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from indicators.calendar import check_dates
 from indicators.models import Campaign
 from organizations.audit import audit_record
 from organizations.models import AuditEntry
@@ -110,6 +111,7 @@ def _queue_detect():
 
 def task_create(*, campaign, user, seq, content, lead_unit, due_on, indicator=None, requirement="", measures="",
                 cooperating_units=(), responsible_leader=None, responsible_person=None, starts_on=None):
+    check_dates(campaign, timezone.localdate(), due_on=due_on, starts_on=starts_on)
     with transaction.atomic():
         task = Task(
             campaign=campaign, seq=seq, indicator=indicator, content=clean_text(content),
@@ -133,6 +135,7 @@ def task_edit(*, task, user, **fields):
     unknown = set(fields) - set(TRACKED_FIELDS)
     if unknown:
         raise TypeError(f"task_edit() cannot change {sorted(unknown)}")
+    check_dates(task.campaign, timezone.localdate(), **{k: fields[k] for k in ("due_on", "starts_on") if k in fields})
     with transaction.atomic():
         task = _locked(task)
         before = _snapshot(task)
@@ -259,6 +262,7 @@ def task_send_back(*, task, user, reason, unit=None):
 
 
 def task_milestone_add(*, task, user, due_on, text):
+    check_dates(task.campaign, timezone.localdate(), due_on=due_on)
     with transaction.atomic():
         milestone = TaskMilestone(task=task, due_on=due_on, text=clean_text(text))
         milestone.full_clean()

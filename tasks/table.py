@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -23,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from indicators.calendar import check_dates
 from indicators.models import Indicator
 from organizations.models import Person, Unit
 from spreadsheets.gate import WorkbookRefused, check_workbook
@@ -347,6 +349,7 @@ class Directories:
     units: UnitDirectory
     people: PersonDirectory
     indicators: IndicatorDirectory
+    campaign: object = None
 
     @classmethod
     def load(cls, campaign):
@@ -355,7 +358,7 @@ class Directories:
         indicators = IndicatorDirectory(
             list(Indicator.objects.filter(standard__campaigns=campaign).select_related("standard"))
         )
-        return cls(units, people, indicators)
+        return cls(units, people, indicators, campaign)
 
     def display(self, field_name, value):
         """A field's value as the table shows it (and as the audit records it)."""
@@ -598,8 +601,12 @@ def read_rows(workbook, file_name, dirs, formulas=None):
         if cell_text(raw["due_on"]):
             try:
                 values["due_on"] = parse_date(raw["due_on"])
+                if dirs.campaign is not None:
+                    check_dates(dirs.campaign, timezone.localdate(), due_on=values["due_on"])
             except ValueError as exc:
                 err(row_number, "due_on", str(exc))
+            except ValidationError as exc:
+                err(row_number, "due_on", " ".join(exc.messages))
         if len(errors) == bad:
             parsed.append(ParsedRow(row_number, values))
     if errors:

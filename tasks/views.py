@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
+from organizations.paging import paginate
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -49,7 +50,7 @@ def task_list(request):
     today = timezone.localdate()
     filters = selectors.TableFilters.from_request(request.GET)
     rows, counts = selectors.task_table(campaign, access, filters, today)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(rows, PAGE_SIZE, request.GET.get("page"))
     return render(request, "tasks/task_list.html", {
         "campaign": campaign,
         "today": today,
@@ -113,6 +114,12 @@ def task_detail(request, pk):
     return _detail(request, get_task_for_user(request, pk))
 
 
+def _form_errors(form, exc):
+    """A service's ValidationError shown on the form: on the field it names, else on the form."""
+    for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]):
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def _post_action(request, pk, allowed, form_class, form_name, action, success):
     """Shared shape of the task actions: 404 unless visible, 403 unless allowed, 400 on a bad
     form, 409 when the task's state does not allow it, else redirect with a message."""
@@ -126,6 +133,9 @@ def _post_action(request, pk, allowed, form_class, form_name, action, success):
         action(task, role, form.cleaned_data)
     except TaskStateError as exc:
         return _detail(request, task, status=409, error=str(exc))
+    except ValidationError as exc:
+        _form_errors(form, exc)
+        return _detail(request, task, status=400, **{form_name: form})
     messages.success(request, success)
     return redirect("task_detail", pk=task.pk)
 
@@ -220,9 +230,13 @@ def task_create_view(request):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            task = task_create(campaign=campaign, user=request.user, **data)
-            messages.success(request, _("任务已新建。"))
-            return redirect("task_detail", pk=task.pk)
+            try:
+                task = task_create(campaign=campaign, user=request.user, **data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("任务已新建。"))
+                return redirect("task_detail", pk=task.pk)
         return render(request, "tasks/task_form.html", {"form": form, "campaign": campaign}, status=400)
     return render(request, "tasks/task_form.html", {"form": form, "campaign": campaign})
 
@@ -235,9 +249,13 @@ def task_edit_view(request, pk):
     form = TaskForm(request.POST or None, instance=task, campaign=task.campaign)
     if request.method == "POST":
         if form.is_valid():
-            task_edit(task=Task.objects.get(pk=task.pk), user=request.user, **form.cleaned_data)
-            messages.success(request, _("任务已保存。"))
-            return redirect("task_detail", pk=task.pk)
+            try:
+                task_edit(task=Task.objects.get(pk=task.pk), user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("任务已保存。"))
+                return redirect("task_detail", pk=task.pk)
         return render(request, "tasks/task_form.html", {"form": form, "campaign": task.campaign, "task": task},
                       status=400)
     return render(request, "tasks/task_form.html", {"form": form, "campaign": task.campaign, "task": task})

@@ -308,3 +308,42 @@ class NightlyRecomputeTests:
         campaign.save()
         assert recompute_ledger_values() == 1
         assert str(IndicatorValue.objects.get(measure__key="comprehensive_parks_per_10k", scope=city).value) == "0.0250"
+
+
+class ValuePageScopeTests:
+    """A value is everybody's (the overview shows it); the rows of another unit's ledger are not."""
+
+    def test_another_units_rows_file_and_confirmer_are_not_shown(self, client_for, outsider, confirmed, city):
+        value = IndicatorValue.objects.get(measure__key="comprehensive_parks_per_10k", scope=city)
+        response = client_for(outsider).get(f"/ledgers/values/{value.pk}/")
+        body = response.content.decode()
+        assert response.status_code == 200 and "综合公园数量 ÷ 城区人口" in body
+        for secret in ("人民公园", "台账.xlsx", confirmed.version.checksum[:12], "钱科长", "118.78"):
+            assert secret not in body, secret
+        assert f"/ledgers/versions/{confirmed.version.pk}/" not in body
+        assert "无权查看" in body
+
+    def test_district_staff_do_not_see_a_departments_rows(self, client_for, confirmed, city, districts):
+        from organizations.models import Membership
+        from tests.conftest import make_user
+
+        chengdong = make_user("chengdong", districts[0], Membership.Role.UNIT_STAFF)
+        value = IndicatorValue.objects.get(measure__key="comprehensive_parks_per_10k", scope=city)
+        body = client_for(chengdong).get(f"/ledgers/values/{value.pk}/").content.decode()
+        assert "人民公园" not in body and "台账.xlsx" not in body
+
+    def test_the_owning_unit_still_sees_its_rows(self, client_for, lead_staff, confirmed, city):
+        value = IndicatorValue.objects.get(measure__key="comprehensive_parks_per_10k", scope=city)
+        body = client_for(lead_staff).get(f"/ledgers/values/{value.pk}/").content.decode()
+        assert "人民公园" in body and "台账.xlsx" in body and "无权查看" not in body
+
+
+class VersionPagingTests:
+    @pytest.mark.parametrize("page", ["9223372036854775807", "99999999999999999999999", "0", "-1", "abc", "2"])
+    def test_any_page_number_is_clamped_to_the_pages_there_are(self, client_for, lead_staff, confirmed, page):
+        response = client_for(lead_staff).get(f"/ledgers/versions/{confirmed.version.pk}/?page={page}")
+        assert response.status_code == 200 and response.context["page"] == 1
+
+    def test_a_huge_row_number_is_clamped_too(self, client_for, lead_staff, confirmed):
+        response = client_for(lead_staff).get(f"/ledgers/versions/{confirmed.version.pk}/?row=9223372036854775808")
+        assert response.status_code == 200 and response.context["page"] == 1

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -78,3 +79,41 @@ class RankTests:
     def test_no_unit_is_on_both_lists_even_when_few_units_are_ranked(self):
         ranked = rank_units([unit(1, overdue=1)], rule(red_count=3, black_count=3))
         assert [x.flag for x in ranked] == ["black"]
+
+
+@pytest.fixture
+def ranked(campaign, unit_a, unit_b, unit_c):
+    from reports.models import RankingEntry
+    from reports.services import ranking_rule_for
+
+    rule = ranking_rule_for(campaign)
+    rows = [(unit_a, "91.50", 1, "red"), (unit_b, "62.25", 2, ""), (unit_c, "12.75", 3, "black")]
+    for unit, score_, rank, flag in rows:
+        RankingEntry.objects.create(campaign=campaign, period=rule.period, period_start=date(2026, 6, 1), unit=unit,
+                                    score=score_, rank=rank, flag=flag,
+                                    metrics={"on_time_rate": 50, "task_completion": 50, "overdue": rank,
+                                             "returned": 0})
+    return rows
+
+
+class RankingPageTests:
+    """README: the ranking is the office's and the leaders' (and inspectors', who see every unit);
+    unit staff see their own line only."""
+
+    def test_the_office_and_leaders_see_every_units_line(self, client_for, office_admin, leader, ranked):
+        for user in (office_admin, leader):
+            body = client_for(user).get("/reports/ranking/").content.decode()
+            assert all(f'data-unit="{u.name}"' in body for u, *_ in ranked)
+
+    def test_unit_staff_see_only_their_own_line(self, client_for, lead_staff, ranked):
+        response = client_for(lead_staff).get("/reports/ranking/")
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert 'data-unit="市住建局"' in body and "91.50" in body
+        for other in ("市城管执法局", "市水务局", "62.25", "12.75"):
+            assert other not in body, other
+
+    def test_the_dashboard_lists_only_their_own_units_on_the_red_and_black_lists(self, client_for, lead_staff,
+                                                                                  ranked):
+        body = client_for(lead_staff).get("/reports/dashboard/").content.decode()
+        assert "市水务局" not in body
