@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, transaction
-from django.conf import settings
-from django.db.models import F, Max, Q
+from django.db.models import F as Field, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -171,7 +171,7 @@ def _claim(upload_id):
     now = timezone.now()
     taken = LedgerUpload.objects.filter(pk=upload_id, status=LedgerUpload.Status.PARSING).filter(
         Q(parse_started_at__isnull=True) | Q(heartbeat_at__lt=parse_stale_cutoff(now))
-    ).update(parse_started_at=now, heartbeat_at=now, rows_read=0, parse_attempts=F("parse_attempts") + 1)
+    ).update(parse_started_at=now, heartbeat_at=now, rows_read=0, parse_attempts=Field("parse_attempts") + 1)
     return now if taken else None
 
 
