@@ -226,10 +226,12 @@ def ledger_upload_detail(request, pk):
 def ledger_upload_progress(request, pk):
     upload = get_object_for_user(
         request, LedgerUpload.objects.only("id", "status", "rows_read", "rows_total", "ledger__unit_id",
-                                           "uploaded_at", "parse_started_at").select_related("ledger"),
+                                           "uploaded_at", "parse_started_at", "heartbeat_at",
+                                           "parse_attempts").select_related("ledger"),
         field="ledger__unit", pk=pk)
-    html = render_to_string("ledgers/upload_progress.html", {"upload": upload,
-                                                             "queued_too_long": _queued_too_long(upload)}, request)
+    html = render_to_string("ledgers/upload_progress.html", {
+        "upload": upload, "queued_too_long": _queued_too_long(upload),
+        "can_decide": S.can_upload_for(request, upload.ledger.unit_id)}, request)
     return JsonResponse({"status": upload.status, "rows_read": upload.rows_read, "rows_total": upload.rows_total,
                          "percent": upload.progress_percent, "done": not upload.is_parsing, "html": html})
 
