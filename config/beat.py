@@ -41,11 +41,12 @@ def schedule_slot(schedule, last_run_at, now):
 
 def slot_take(job, slot):
     """Take (job, slot): True for the one caller that inserted the row, False for the rest."""
-    from django.db import IntegrityError, close_old_connections, transaction
+    from django.db import IntegrityError, close_old_connections, connection, transaction
 
     from organizations.models import ScheduledRun
 
-    close_old_connections()  # beat lives for weeks; its connection may have timed out
+    if not connection.in_atomic_block:
+        close_old_connections()  # beat lives for weeks; its connection may have timed out
     try:
         with transaction.atomic():
             ScheduledRun.objects.create(job=job, slot=slot, sent_by=f"{socket.gethostname()}:{os.getpid()}"[:100])

@@ -63,3 +63,54 @@ class TwoSchedulersTests:
         # and the two nightly runs of 01:15 and 01:30 Shanghai once each.
         assert by_job == {"send-alerts": 121, "requeue-stuck-uploads": 121, "drain-recompute-requests": 25,
                           "detect-overdue": 8, "recompute-ledger-values-nightly": 1, "recompute-compliance-nightly": 1}
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+class BeatProcessTests:
+    def test_two_beat_processes_send_each_due_job_once(self, tmp_path):
+        import json
+        import os
+        import subprocess
+        import sys
+        import time
+        import uuid
+
+        from celery.beat import PersistentScheduler
+
+        from tests.test_worker import require_services, service_env, stop
+
+        require_services()
+        queue = f"test-{uuid.uuid4().hex[:8]}"
+        # Two schedule files whose every entry last ran 8 days ago: each beat finds all due at once.
+        files = []
+        for name in ("a", "b"):
+            scheduler = PersistentScheduler(app=app, schedule_filename=str(tmp_path / name), lazy=False)
+            for entry in scheduler.schedule.values():
+                entry.last_run_at = datetime.now(UTC) - timedelta(days=8)
+            scheduler.sync()
+            scheduler.close()
+            files.append(str(tmp_path / name))
+        due = set(app.conf.beat_schedule)
+        celery = os.path.join(os.path.dirname(sys.executable), "celery")
+        beats = [subprocess.Popen([celery, "-A", "config", "beat", "-s", f, "--loglevel=INFO"],
+                                  env=service_env(CELERY_QUEUE=queue), stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, start_new_session=True) for f in files]
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and ScheduledRun.objects.count() < len(due):
+                time.sleep(0.3)
+            time.sleep(3)  # time for the slower beat to try (and skip) every entry
+        finally:
+            for beat in beats:
+                stop(beat)
+        with app.connection_for_write() as conn:
+            client = conn.default_channel.client
+            messages = [json.loads(m) for m in client.lrange(queue, 0, -1)]
+            client.delete(queue)
+        sent = Counter(m["headers"]["task"] for m in messages)
+        # Once per slot (two beats starting either side of a minute may each own one slot of an
+        # every-minute job): every job sent, and exactly as often as slots were taken for it.
+        tasks = {name: entry["task"] for name, entry in app.conf.beat_schedule.items()}
+        assert sent == Counter(tasks[job] for job in ScheduledRun.objects.values_list("job", flat=True))
+        assert set(ScheduledRun.objects.values_list("job", flat=True)) == due
