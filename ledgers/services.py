@@ -275,10 +275,13 @@ def ledger_uploads_requeue_stuck(*, now=None):
         if upload.pk in failed:
             audit_record(obj=upload, action=AuditEntry.Action.TRANSITION, changes={
                 "status": [LedgerUpload.Status.PARSING, LedgerUpload.Status.FAILED]},
-                note=_("解析 %(n)s 次未完成，标记为无法读取") % {"n": upload.parse_attempts})
+                note=ngettext("解析 %(n)s 次未完成，标记为无法读取", "解析 %(n)s 次未完成，标记为无法读取",
+                              upload.parse_attempts) % {"n": upload.parse_attempts})
         else:
             audit_record(obj=upload, action=AuditEntry.Action.UPDATE, changes={},
-                         note=_("后台解析中断，已自动重新排队（已尝试 %(n)s 次）") % {"n": upload.parse_attempts})
+                         note=ngettext("后台解析中断，已自动重新排队（已尝试 %(n)s 次）",
+                                       "后台解析中断，已自动重新排队（已尝试 %(n)s 次）",
+                                       upload.parse_attempts) % {"n": upload.parse_attempts})
     return requeued, failed
 
 
