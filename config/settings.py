@@ -222,6 +222,25 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_FILESYSTEM_DIR = VAR_DIR / "broker"
 CELERY_TASK_ALWAYS_EAGER = False
+# The queue jobs go to and the worker reads (a test worker or a second site gets its own).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+
+# Jobs that survive a kill (config/celery.py applies these). Every job has a hard time
+# limit; parsing an upload has its own, tighter soft/hard pair and an address-space cap, so
+# one hostile file cannot hold the worker. A worker child that grew past
+# JOBS_MAX_MEMORY_PER_CHILD_MB is replaced after its job.
+JOBS_TIME_LIMIT_SECONDS = env_int("JOBS_TIME_LIMIT_SECONDS", 30 * 60)
+LEDGER_PARSE_TIME_LIMIT_SECONDS = env_int("LEDGER_PARSE_TIME_LIMIT_SECONDS", 5 * 60)
+LEDGER_PARSE_MEMORY_MB = env_int("LEDGER_PARSE_MEMORY_MB", 1024)
+JOBS_MAX_MEMORY_PER_CHILD_MB = env_int("JOBS_MAX_MEMORY_PER_CHILD_MB", 1536)
+# A parse with no sign of life (claim, progress, re-queue) for this long was lost with its
+# worker: the every-minute sweep queues it again, and marks it failed after the last attempt.
+LEDGER_PARSE_STALE_SECONDS = env_int("LEDGER_PARSE_STALE_SECONDS", 120)
+LEDGER_PARSE_MAX_ATTEMPTS = env_int("LEDGER_PARSE_MAX_ATTEMPTS", 3)
+# Redis hands an unacknowledged job to another worker after this many seconds. It must
+# outlast the longest job (its hard limit) and the longest retry countdown, or a job still
+# running would be delivered twice; 0 means "fitted": the longest of them plus 5 minutes.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 0)
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "cyb@example.gov.cn")

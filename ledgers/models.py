@@ -5,6 +5,7 @@ LedgerVersion that is kept for good (file, checksum, who, when) with its rows. E
 version per ledger is current — a partial unique constraint guarantees it.
 """
 import uuid
+from datetime import timedelta
 from pathlib import PurePath
 
 from django.conf import settings
@@ -44,6 +45,18 @@ class Ledger(models.Model):
         return LEDGER_TYPES[self.ledger_type]
 
 
+def parse_stale_cutoff(now=None):
+    """Before this moment a parse's last sign of life means its worker is gone."""
+    return (now or timezone.now()) - timedelta(seconds=settings.LEDGER_PARSE_STALE_SECONDS)
+
+
+class LedgerUploadQuerySet(models.QuerySet):
+    def stuck(self, now=None):
+        """Parsing, with no sign of life (queued, claimed, progress) since the stale cutoff:
+        the worker that had it died, or the queued job was lost. See LedgerUpload.is_stuck."""
+        return self.filter(status=LedgerUpload.Status.PARSING, heartbeat_at__lt=parse_stale_cutoff(now))
+
+
 class LedgerUpload(models.Model):
     class Status(models.TextChoices):
         PARSING = "parsing", _("解析中")
@@ -73,6 +86,10 @@ class LedgerUpload(models.Model):
     rows_total = models.PositiveIntegerField(_("总行数"), default=0)
     parse_started_at = models.DateTimeField(_("开始解析"), null=True, blank=True)
     parsed_at = models.DateTimeField(_("解析完成"), null=True, blank=True)
+    # The last sign of life of the parse: queued, claimed by a worker, or progress reported.
+    heartbeat_at = models.DateTimeField(_("解析心跳"), default=timezone.now)
+    # Parses started since the upload (or its last retry by hand); failed after the last one.
+    parse_attempts = models.PositiveSmallIntegerField(_("解析次数"), default=0)
     # Parsed rows, errors, notes and the comparison with base_version (see validation.Outcome).
     result = models.JSONField(_("解析结果"), default=dict, blank=True)
     row_count = models.PositiveIntegerField(_("有效行数"), default=0)
@@ -96,10 +113,27 @@ class LedgerUpload(models.Model):
         verbose_name = _("台账上传")
         verbose_name_plural = _("台账上传")
         ordering = ["-uploaded_at", "-id"]
-        indexes = [models.Index(fields=["ledger", "status"])]
+        indexes = [
+            models.Index(fields=["ledger", "status"]),
+            # The every-minute sweep for stuck parses.
+            models.Index(fields=["status", "heartbeat_at"], name="ledger_upload_heartbeat"),
+        ]
+
+    objects = LedgerUploadQuerySet.as_manager()
 
     def __str__(self):
         return f"{self.ledger} · {self.original_name}"
+
+    def is_stuck(self, now=None):
+        return self.status == self.Status.PARSING and self.heartbeat_at < parse_stale_cutoff(now)
+
+    @property
+    def is_retryable(self):
+        """Parsing stuck, or failed for a reason a new attempt may not meet (interrupted, time
+        or memory limit, system error): the owner may start it again."""
+        if self.status == self.Status.FAILED:
+            return bool(self.result.get("retryable"))
+        return self.is_stuck()
 
     @property
     def is_parsing(self):

@@ -12,15 +12,16 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Max, Q
+from django.db.models import F as Field, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from indicators.models import Campaign, Indicator, IndicatorValue, Measure
 from indicators.services import compliance_recompute_request, indicator_value_record
@@ -28,7 +29,7 @@ from organizations.audit import audit_record
 from organizations.models import AuditEntry, Unit
 
 from . import formulas as F
-from .models import Ledger, LedgerRow, LedgerUpload, LedgerVersion
+from .models import Ledger, LedgerRow, LedgerUpload, LedgerVersion, parse_stale_cutoff
 from .parsing import header_fold
 from .schemas import LEDGER_TYPES
 from .validation import CITY_SCOPE, Context, MeasureInfo, validate_workbook
@@ -36,7 +37,6 @@ from .validation import CITY_SCOPE, Context, MeasureInfo, validate_workbook
 logger = logging.getLogger(__name__)
 
 DIFF_DETAIL_LIMIT = 500  # changes listed one by one in the preview; counts are always exact
-PARSE_CLAIM_TIMEOUT = timedelta(minutes=10)  # a parse claimed longer ago than this was lost with its worker
 PROGRESS_EVERY_SECONDS = 0.5
 
 
@@ -165,19 +165,35 @@ def measure_lookup(city):
 
 
 def _claim(upload_id):
-    """Take the parse of an upload: one worker at a time; a claim older than the timeout was lost."""
+    """Take the parse of an upload: one worker at a time. A queued upload (no claim) is free;
+    a claimed one only once its heartbeat went stale (the worker that had it died). Returns
+    the claim's time, the token every later write of this parse is conditional on."""
     now = timezone.now()
-    return LedgerUpload.objects.filter(pk=upload_id, status=LedgerUpload.Status.PARSING).filter(
-        Q(parse_started_at__isnull=True) | Q(parse_started_at__lt=now - PARSE_CLAIM_TIMEOUT)
-    ).update(parse_started_at=now, rows_read=0)
+    taken = LedgerUpload.objects.filter(pk=upload_id, status=LedgerUpload.Status.PARSING).filter(
+        Q(parse_started_at__isnull=True) | Q(heartbeat_at__lt=parse_stale_cutoff(now))
+    ).update(parse_started_at=now, heartbeat_at=now, rows_read=0, parse_attempts=Field("parse_attempts") + 1)
+    return now if taken else None
+
+
+class _Superseded(Exception):
+    """The upload was cancelled, retried or claimed again while this parse ran."""
+
+
+def _failure(message, *, retryable=True):
+    return {"fatal": True, "retryable": retryable, "errors": [{"message": message}]}
 
 
 def ledger_upload_parse(*, upload, report_progress=False):
     """Parse and validate the stored file, compare it with the ledger's current version and
-    store the preview. Writes nothing but the upload row. Returns the upload, refreshed."""
-    if not _claim(upload.pk):
+    store the preview. Writes nothing but the upload row. Returns the upload, refreshed.
+
+    Safe to run twice: a second delivery finds the upload claimed (or parsed) and returns; a
+    parse whose claim was taken over (cancel, retry, a stale heartbeat) writes nothing more."""
+    claim = _claim(upload.pk)
+    if claim is None:
         upload.refresh_from_db()
         return upload
+    mine = LedgerUpload.objects.filter(pk=upload.pk, status=LedgerUpload.Status.PARSING, parse_started_at=claim)
     upload.refresh_from_db()
     ledger = upload.ledger
     last = [0.0]
@@ -186,19 +202,30 @@ def ledger_upload_parse(*, upload, report_progress=False):
         now = time.monotonic()
         if now - last[0] >= PROGRESS_EVERY_SECONDS or read == total:
             last[0] = now
-            LedgerUpload.objects.filter(pk=upload.pk).update(rows_read=read, rows_total=max(total, read))
+            if not mine.update(rows_read=read, rows_total=max(total, read), heartbeat_at=timezone.now()):
+                raise _Superseded
 
     ctx = validation_context(ledger=ledger, file_name=upload.original_name, sheet_name=upload.sheet_requested,
                              on_row=on_row if report_progress else None)
+    failure = None
     try:
         with upload.file.open("rb") as fh:
             outcome = validate_workbook(fh, ledger.schema, ctx)
+    except _Superseded:
+        logger.info("ledger upload %s: parse superseded (cancelled, retried or claimed again)", upload.pk)
+        upload.refresh_from_db()
+        return upload
+    except MemoryError:
+        # Outside the except block below: the traceback holds the frames that hold the memory.
+        failure = _failure(_("文件展开后所需内存超过上限，未能读取：请删去无关的工作表、图片或空白格式行后重新上传。"))
+    except SoftTimeLimitExceeded:
+        failure = _failure(_("解析超过 %(s)s 秒仍未完成，已停止：请删去无关的工作表或空白格式行后重新上传。")
+                           % {"s": settings.LEDGER_PARSE_TIME_LIMIT_SECONDS})
     except Exception:
         logger.exception("ledger upload %s could not be parsed", upload.pk)
-        LedgerUpload.objects.filter(pk=upload.pk).update(
-            status=LedgerUpload.Status.FAILED, parsed_at=timezone.now(),
-            result={"fatal": True, "errors": [{"message": _("解析时发生系统错误，请稍后重试或联系创建办。")}]},
-            error_count=1)
+        failure = _failure(_("解析时发生系统错误，请稍后重试或联系创建办。"))
+    if failure is not None:
+        mine.update(status=LedgerUpload.Status.FAILED, parsed_at=timezone.now(), result=failure, error_count=1)
         upload.refresh_from_db()
         return upload
 
@@ -206,13 +233,14 @@ def ledger_upload_parse(*, upload, report_progress=False):
     base = LedgerVersion.objects.filter(ledger=ledger, is_current=True).first()
     counts = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
     if not outcome.fatal:
+        mine.update(heartbeat_at=timezone.now())
         diff = ledger_diff(ledger.schema, outcome.rows, base,
                            error_keys={r["key"] for r in outcome.error_rows if r.get("key")})
         result["diff"] = diff
         counts = {k: diff[k + "_count"] for k in counts}
         if base is not None and base.checksum == upload.checksum:
             result["notes"].insert(0, _("此文件与当前版本 v%(n)s 的文件完全相同。") % {"n": base.number})
-    LedgerUpload.objects.filter(pk=upload.pk).update(
+    mine.update(
         status=LedgerUpload.Status.FAILED if outcome.fatal else LedgerUpload.Status.READY,
         sheet=outcome.sheet, result=result, row_count=len(outcome.rows), error_count=outcome.error_count,
         error_row_count=len(outcome.error_rows), base_version=base, parsed_at=timezone.now(),
@@ -220,6 +248,41 @@ def ledger_upload_parse(*, upload, report_progress=False):
     )
     upload.refresh_from_db()
     return upload
+
+
+def ledger_uploads_requeue_stuck(*, now=None):
+    """Uploads whose parse lost its worker (or whose queued job was lost): queue them again,
+    or mark them failed once they used their attempts. Returns (requeued ids, failed ids).
+
+    Each upload is taken with a conditional UPDATE on its stale heartbeat, so two sweeps at
+    once (beat's and a starting worker's) queue nothing twice; the re-queue freshens the
+    heartbeat, so the next sweep waits for a new stale interval."""
+    now = now or timezone.now()
+    cutoff = parse_stale_cutoff(now)
+    requeued, failed = [], []
+    stuck = list(LedgerUpload.objects.stuck(now).values_list("pk", "parse_attempts"))
+    for pk, attempts in stuck:
+        row = LedgerUpload.objects.filter(pk=pk, status=LedgerUpload.Status.PARSING, heartbeat_at__lt=cutoff)
+        if attempts >= settings.LEDGER_PARSE_MAX_ATTEMPTS:
+            message = ngettext("解析了 %(n)s 次都未能完成（后台进程中断）：可以重新解析，或删去无关的工作表后重新上传。",
+                               "解析了 %(n)s 次都未能完成（后台进程中断）：可以重新解析，或删去无关的工作表后重新上传。",
+                               attempts) % {"n": attempts}
+            if row.update(status=LedgerUpload.Status.FAILED, parsed_at=now, result=_failure(message), error_count=1):
+                failed.append(pk)
+        elif row.update(parse_started_at=None, heartbeat_at=now, rows_read=0):
+            requeued.append(pk)
+    for upload in LedgerUpload.objects.filter(pk__in=requeued + failed).select_related("ledger__unit"):
+        if upload.pk in failed:
+            audit_record(obj=upload, action=AuditEntry.Action.TRANSITION, changes={
+                "status": [LedgerUpload.Status.PARSING, LedgerUpload.Status.FAILED]},
+                note=ngettext("解析 %(n)s 次未完成，标记为无法读取", "解析 %(n)s 次未完成，标记为无法读取",
+                              upload.parse_attempts) % {"n": upload.parse_attempts})
+        else:
+            audit_record(obj=upload, action=AuditEntry.Action.UPDATE, changes={},
+                         note=ngettext("后台解析中断，已自动重新排队（已尝试 %(n)s 次）",
+                                       "后台解析中断，已自动重新排队（已尝试 %(n)s 次）",
+                                       upload.parse_attempts) % {"n": upload.parse_attempts})
+    return requeued, failed
 
 
 def _comparable(schema, data):
@@ -265,7 +328,9 @@ def ledger_upload_reparse(*, upload, user, sheet_name=None):
     """Parse again (another sheet, or against a version confirmed since the preview)."""
     if upload.status not in (LedgerUpload.Status.READY, LedgerUpload.Status.FAILED, LedgerUpload.Status.PARSING):
         raise LedgerError(_("已确认或已取消的上传不能重新解析。"))
-    updates = {"status": LedgerUpload.Status.PARSING, "parse_started_at": None, "rows_read": 0}
+    # A new round: attempts start again, and a parse still running loses its claim.
+    updates = {"status": LedgerUpload.Status.PARSING, "parse_started_at": None, "rows_read": 0,
+               "heartbeat_at": timezone.now(), "parse_attempts": 0}
     if sheet_name is not None:
         updates["sheet_requested"] = sheet_name.strip()[:100]
     LedgerUpload.objects.filter(pk=upload.pk).update(**updates)

@@ -225,8 +225,9 @@ def ledger_upload_detail(request, pk):
 @require_GET
 def ledger_upload_progress(request, pk):
     upload = S.get_upload_for_user(request, pk, light=True)
-    html = render_to_string("ledgers/upload_progress.html", {"upload": upload,
-                                                             "queued_too_long": _queued_too_long(upload)}, request)
+    html = render_to_string("ledgers/upload_progress.html", {
+        "upload": upload, "queued_too_long": _queued_too_long(upload),
+        "can_decide": S.can_upload_for(request, upload.ledger.unit_id)}, request)
     return JsonResponse({"status": upload.status, "rows_read": upload.rows_read, "rows_total": upload.rows_total,
                          "percent": upload.progress_percent, "done": not upload.is_parsing, "html": html})
 

@@ -134,3 +134,23 @@ class AuditEntry(models.Model):
             return self.user.get_username() if self.user_id else str(_("系统"))
         where = " · ".join(str(x) for x in (self.actor_unit, self.get_actor_role_display() if self.actor_role else "") if x)
         return f"{self.actor_name}（{where}）" if where else self.actor_name
+
+
+class ScheduledRun(models.Model):
+    """One row per scheduled job and slot, taken by the beat that sends it: a second beat
+    (left over by a restart, or on another host) finds the row and sends nothing. Works the
+    same on SQLite (`make run`) and PostgreSQL; rows older than a few weeks are pruned."""
+
+    job = models.CharField(_("定时任务"), max_length=100)
+    slot = models.DateTimeField(_("计划时间"))
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    sent_by = models.CharField(_("发送者"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("定时任务记录")
+        verbose_name_plural = _("定时任务记录")
+        ordering = ["-slot", "job"]
+        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="uniq_scheduled_run_slot")]
+
+    def __str__(self):
+        return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M}"

@@ -347,3 +347,70 @@ class VersionPagingTests:
     def test_a_huge_row_number_is_clamped_too(self, client_for, lead_staff, confirmed):
         response = client_for(lead_staff).get(f"/ledgers/versions/{confirmed.version.pk}/?row=9223372036854775808")
         assert response.status_code == 200 and response.context["page"] == 1
+
+
+class StuckUploadViewTests:
+    @pytest.fixture
+    def stuck(self, unit_a, lead_staff, campaign):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from ledgers.services import _claim, ledger_upload_create
+
+        upload = ledger_upload_create(unit=unit_a, ledger_type="parks", user=lead_staff, file_name="公园.xlsx",
+                                      file=template_with("parks", [park()]))
+        assert _claim(upload.pk)
+        LedgerUpload.objects.filter(pk=upload.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=5),
+                                                         rows_read=1, rows_total=2)
+        return upload
+
+    def test_the_owner_sees_a_stuck_parse_with_retry_and_cancel(self, client_for, lead_staff, stuck):
+        client = client_for(lead_staff)
+        page = client.get(f"/ledgers/uploads/{stuck.pk}/").content.decode()
+        assert all(f'data-testid="{t}"' in page for t in ("stuck", "retry", "cancel-parse"))
+        progress = json.loads(client.get(f"/ledgers/uploads/{stuck.pk}/progress/").content)
+        assert progress["done"] is False and 'data-testid="retry"' in progress["html"]
+
+    def test_retry_queues_the_parse_again_from_the_first_attempt_and_is_audited(
+            self, client_for, lead_staff, stuck, settings, monkeypatch, django_capture_on_commit_callbacks):
+        settings.LEDGER_INLINE_PARSE_MAX_BYTES = 100
+        queued = []
+        monkeypatch.setattr("ledgers.views.enqueue", lambda job, *args: queued.append((job, args)) or True)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(lead_staff).post(f"/ledgers/uploads/{stuck.pk}/reparse/")
+        assert response.status_code == 302 and response["Location"] == f"/ledgers/uploads/{stuck.pk}/"
+        stuck.refresh_from_db()
+        assert (stuck.status, stuck.parse_started_at, stuck.parse_attempts, stuck.is_stuck()) == (
+            "parsing", None, 0, False)
+        assert queued == [(jobs.parse_ledger_upload, (stuck.pk,))]
+        entry = AuditEntry.objects.filter(object_id=str(stuck.pk), user=lead_staff).latest("id")
+        assert entry.note == "重新解析"
+
+    def test_cancel_of_a_stuck_parse_is_audited(self, client_for, lead_staff, stuck):
+        response = client_for(lead_staff).post(f"/ledgers/uploads/{stuck.pk}/cancel/")
+        assert response.status_code == 302
+        stuck.refresh_from_db()
+        assert stuck.status == LedgerUpload.Status.CANCELLED and stuck.decided_by == lead_staff
+        entry = AuditEntry.objects.filter(object_id=str(stuck.pk), user=lead_staff).latest("id")
+        assert entry.changes == {"status": ["parsing", "cancelled"]}
+
+    def test_another_units_staff_get_404_for_retry_and_cancel(self, client_for, coop_staff, outsider, stuck):
+        for user in (coop_staff, outsider):
+            client = client_for(user)
+            assert client.post(f"/ledgers/uploads/{stuck.pk}/reparse/").status_code == 404
+            assert client.post(f"/ledgers/uploads/{stuck.pk}/cancel/").status_code == 404
+        stuck.refresh_from_db()
+        assert stuck.status == LedgerUpload.Status.PARSING and stuck.parse_attempts == 1
+
+    def test_a_failed_parse_that_may_succeed_again_offers_retry_and_a_bad_file_does_not(
+            self, client_for, lead_staff, unit_a, campaign):
+        from ledgers.services import _failure
+
+        interrupted = upload_and_parse(unit_a, "parks", template_with("parks", [park()]), lead_staff)
+        LedgerUpload.objects.filter(pk=interrupted.pk).update(status="failed", result=_failure("中断"))
+        bad = upload_and_parse(unit_a, "parks", b"PK\x03\x04 not a workbook", lead_staff, name="坏.xlsx")
+        assert bad.status == LedgerUpload.Status.FAILED
+        client = client_for(lead_staff)
+        assert 'data-testid="retry"' in client.get(f"/ledgers/uploads/{interrupted.pk}/").content.decode()
+        assert 'data-testid="retry"' not in client.get(f"/ledgers/uploads/{bad.pk}/").content.decode()
