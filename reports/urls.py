@@ -4,6 +4,8 @@ from . import views, views_briefings
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("upcoming/", views.upcoming_list, name="upcoming_list"),
+    path("overdue-units/", views.overdue_units, name="overdue_units"),
     path("briefings/", views_briefings.briefing_list, name="briefing_list"),
     path("briefings/preview/", views_briefings.briefing_preview, name="briefing_preview"),
     path("briefings/build/", views_briefings.briefing_create, name="briefing_create"),
