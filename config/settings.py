@@ -282,5 +282,6 @@ LIST_LIMITS = {
     "overdue_units": 10,  # units with overdue findings or tasks, worst first
     "flags": 10,  # each of the red and black lists
     "upcoming": 15,  # findings and tasks due next week, earliest first
+    "lead_units": 4,  # the lead units named beside one indicator
 }
 

@@ -93,6 +93,17 @@ def list_urls(campaign, *, absolute=False, scoped=False):
     return {key: root + url for key, url in urls.items()}
 
 
+def lead_unit_lists(campaign, compliance, rows, *, absolute=False):
+    """{indicator id: Capped lead units} for the indicators shown; the full list is the
+    indicator's page (its tasks and who leads them)."""
+    root = settings.SITE_URL if absolute else ""
+    return {
+        r.indicator.id: capped("lead_units", compliance.lead_units.get(r.indicator.id, []),
+                               root + reverse("campaign_indicator", args=[campaign.pk, r.indicator.pk]))
+        for r in rows
+    }
+
+
 def summary_paragraph(campaign, figures, compliance, work):
     s = compliance.summary
     parts = []
@@ -232,6 +243,7 @@ def briefing_context(campaign, on, *, number, links=False):
         "upcoming": upcoming,
         "upcoming_kinds": upcoming_kinds,
         "lists": lists,
+        "lead_units": lead_unit_lists(campaign, compliance, lists["not_met"].rows, absolute=not links),
         "show_urls": not links,  # paper has no links: print where the full list is
         "links": {**work_links(work, scoped=False), "upcoming": urls["upcoming"]} if links else None,
         "red": red,

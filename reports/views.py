@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from indicators.selectors import current_campaign
 from organizations.access import get_access
 
-from .briefing import capped, headline_figures, list_urls, work_links
+from .briefing import capped, headline_figures, lead_unit_lists, list_urls, work_links
 from .models import RankingEntry
 
 LEVEL_COLORS = {"escalated": "#17202a", "red": "#d93b3b", "yellow": "#e0a100", "blue": "#2468c7"}
@@ -93,8 +93,10 @@ def dashboard(request):
 def dashboard_lists(campaign, compliance, work, red, black):
     """The dashboard's panels show the briefing's caps (settings.LIST_LIMITS)."""
     urls = list_urls(campaign)
+    not_met = capped("not_met", compliance.not_met, urls["not_met"])
     return {
-        "not_met": capped("not_met", compliance.not_met, urls["not_met"]),
+        "not_met": not_met,
+        "lead_units": lead_unit_lists(campaign, compliance, not_met.rows),
         "at_risk": capped("at_risk", compliance.at_risk, urls["at_risk"]),
         "overdue_units": capped("overdue_units", work.overdue_by_unit, urls["overdue_units"]),
         "red": capped("flags", red, urls["flags"]),
