@@ -278,7 +278,6 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # size an uncapped "next week's deadlines" ran the briefing to 60 pages).
 LIST_LIMITS = {
     "not_met": 12,  # indicators not met, vetoes and widest gaps first
-    "at_risk": 8,  # indicators met today but forecast to miss
     "overdue_units": 10,  # units with overdue findings or tasks, worst first
     "flags": 10,  # each of the red and black lists
     "upcoming": 15,  # findings and tasks due next week, earliest first

@@ -85,7 +85,6 @@ def list_urls(campaign, *, absolute=False, scoped=False):
     root = settings.SITE_URL if absolute else ""
     urls = {
         "not_met": reverse("campaign_overview", args=[campaign.pk]) + "?status=not_met",
-        "at_risk": reverse("campaign_overview", args=[campaign.pk]),
         "overdue_units": reverse("overdue_units"),
         "flags": reverse("ranking"),
         "upcoming": reverse("upcoming_list"),

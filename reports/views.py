@@ -97,7 +97,6 @@ def dashboard_lists(campaign, compliance, work, red, black):
     return {
         "not_met": not_met,
         "lead_units": lead_unit_lists(campaign, compliance, not_met.rows),
-        "at_risk": capped("at_risk", compliance.at_risk, urls["at_risk"]),
         "overdue_units": capped("overdue_units", work.overdue_by_unit, urls["overdue_units"]),
         "red": capped("flags", red, urls["flags"]),
         "black": capped("flags", black, urls["flags"]),

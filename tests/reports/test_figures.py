@@ -136,6 +136,8 @@ class CappedListFiguresTests:
             if url.endswith("preview/"):
                 assert "upcoming" in names
             for name, more, total, href in links:
+                if name == "lead_units":  # per indicator; its list is the indicator's page
+                    continue
                 capped = lists[name]
                 assert len(capped.rows) == 1 and len(capped.rows) + more == total == capped.total, name
                 if href.split("?")[0] in ROW:
