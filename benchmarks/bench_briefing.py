@@ -6,6 +6,7 @@ about three minutes on SQLite on a busy 2-core machine, seeding included)."""
 import os
 import re
 import subprocess
+import time
 from datetime import timedelta
 
 from benchmarks import benchmark
@@ -31,8 +32,6 @@ def briefing(timer):
     scale = int(os.environ.get("BENCH_SCALE", "100"))
     last_week = week_bounds(timezone.localdate())[0] - timedelta(days=7)
     for label, size in (("1×", 1), (f"{scale}×", scale)):
-        import time
-
         started = time.perf_counter()
         build(size)
         if size > 1:

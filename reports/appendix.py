@@ -37,7 +37,7 @@ def briefing_appendix_workbook(context):
     _sheet(wb, _("未达标指标"), _("未达标指标（截至 %(d)s）") % {"d": when},
            [_("指标编号"), _("指标"), _("否决项"), _("当前值"), _("差距"), _("牵头单位")], [10, 40, 8, 12, 12, 30],
            [(r.indicator.code, r.indicator.name, _("是") if r.indicator.is_veto else "",
-             r.value, r.evaluation.gap, "、".join(lead_units.get(r.indicator.id, [])))
+             r.value, r.evaluation.gap, "、".join(str(u) for u in lead_units.get(r.indicator.id, [])))
             for r in c.not_met])
     out = io.BytesIO()
     wb.save(out)

@@ -12,6 +12,7 @@ import time_machine
 from django.conf import settings
 from openpyxl import load_workbook
 
+from indicators.models import Indicator
 from inspections.models import Finding
 from organizations.models import Unit
 from reports.briefing import briefing_context
@@ -41,6 +42,7 @@ def pdf_text(path):
 @pytest.fixture
 def crowded(campaign, city):
     """80 units, 3 000 findings and 1 200 tasks, most still held, deadlines around SUNDAY."""
+    not_met = Indicator.objects.get(standard__in=campaign.standards.all(), code="2.2")  # the failing veto
     units = Unit.objects.bulk_create([Unit(name=f"单位{i:02d}", kind=Unit.Kind.STREET, parent=city, sort_order=i)
                                       for i in range(80)])
     with travel():
@@ -52,7 +54,7 @@ def crowded(campaign, city):
         ], batch_size=1000)
         Task.objects.bulk_create([
             Task(campaign=campaign, seq=i + 1, content=f"补植行道树任务{i}", lead_unit=units[(i * 7) % 80],
-                 due_on=SUNDAY + timedelta(days=(i % 30) - 20))
+                 due_on=SUNDAY + timedelta(days=(i % 30) - 20), indicator=not_met if i % 3 == 0 else None)
             for i in range(1200)
         ], batch_size=1000)
         ranking_write(campaign=campaign, day=SUNDAY)
@@ -76,6 +78,9 @@ class BriefingSizeTests:
             if c.more:
                 assert (f"还有{c.more}项，查看全部" in text or f"还有{c.more}个单位，查看全部" in text), name
                 assert c.url.startswith(settings.SITE_URL + "/") and c.url in text, name
+        lead = briefing_context(campaign, SUNDAY, number=1)["lead_units"]
+        assert [c.more for c in lead.values()] == [80 - settings.LIST_LIMITS["lead_units"]]
+        assert f"另有{80 - settings.LIST_LIMITS['lead_units']}个单位" in text
         assert briefing.figures["upcoming_total"] == lists["upcoming"].total
         assert len(briefing.figures["upcoming"]) == settings.LIST_LIMITS["upcoming"]
         days = [day for day, *_ in briefing.figures["upcoming"]]
@@ -99,7 +104,9 @@ class BriefingAppendixTests:
         upcoming, units, not_met = wb.worksheets
         assert upcoming.max_row - 2 == lists["upcoming"].total  # title and header rows
         assert units.max_row - 2 == lists["overdue_units"].total
-        assert not_met.max_row - 2 == lists["not_met"].total
+        assert not_met.max_row - 2 == lists["not_met"].total == 1
+        lead_units = [row for row in not_met.iter_rows(min_row=3, values_only=True)][0][5]
+        assert lead_units.count("、") == 79  # every lead unit, where the PDF names four and "另有 76 个单位"
 
     def test_unit_staff_cannot_download_it(self, client_for, lead_staff, campaign):
         with travel():
