@@ -36,7 +36,7 @@ def briefing_appendix_workbook(context):
            [(name, f, t, f + t) for name, f, t in context["work"].overdue_by_unit])
     _sheet(wb, _("未达标指标"), _("未达标指标（截至 %(d)s）") % {"d": when},
            [_("指标编号"), _("指标"), _("否决项"), _("当前值"), _("差距"), _("牵头单位")], [10, 40, 8, 12, 12, 30],
-           [(r.indicator.code, r.indicator.name, _("是") if r.indicator.is_veto else "",
+           [(r.indicator.code, r.indicator.display_name, _("是") if r.indicator.is_veto else "",
              r.value, r.evaluation.gap, "、".join(str(u) for u in lead_units.get(r.indicator.id, [])))
             for r in c.not_met])
     out = io.BytesIO()
