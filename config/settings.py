@@ -287,3 +287,19 @@ LOGGING = {
 }
 
 APP_NAME = _("创园指挥中心")
+
+# Where the product is reached from outside a request: the weekly briefing's PDF (built by a
+# job) links its "and N more" lines to the full lists with absolute URLs from this root.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# How many rows each summarised list shows in the weekly briefing and on the dashboard;
+# the rest is announced as "还有 N 项" with a link to the full list (issue 17: at megacity
+# size an uncapped "next week's deadlines" ran the briefing to 60 pages).
+LIST_LIMITS = {
+    "not_met": 12,  # indicators not met, vetoes and widest gaps first
+    "overdue_units": 10,  # units with overdue findings or tasks, worst first
+    "flags": 10,  # each of the red and black lists
+    "upcoming": 15,  # findings and tasks due next week, earliest first
+    "lead_units": 4,  # the lead units named beside one indicator
+}
+

@@ -1,4 +1,8 @@
 """The content of the dashboard's figures and of the weekly briefing, from one function."""
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -51,6 +55,51 @@ def work_links(work, *, scoped):
         "tasks_total": url(tasks),
         "tasks_overdue": url(tasks, status="overdue"),
         "tasks_done": url(tasks, status="done"),
+    }
+
+
+@dataclass
+class Capped:
+    """A list shown to its first `settings.LIST_LIMITS[key]` rows, most urgent first; the
+    page says how many more there are and links to the full list (`url`), whose length is
+    `total`: shown rows + more = total = the rows behind the link."""
+
+    key: str
+    rows: list
+    total: int
+    url: str
+
+    @property
+    def more(self):
+        return self.total - len(self.rows)
+
+
+def capped(key, rows, url):
+    rows = list(rows)
+    return Capped(key, rows[: settings.LIST_LIMITS[key]], len(rows), url)
+
+
+def list_urls(campaign, *, absolute=False, scoped=False):
+    """The full list behind each capped list. `absolute`: for the PDF, read outside the
+    product (settings.SITE_URL). `scoped`: a unit's dashboard, whose lists are its own."""
+    root = settings.SITE_URL if absolute else ""
+    urls = {
+        "not_met": reverse("campaign_overview", args=[campaign.pk]) + "?status=not_met",
+        "overdue_units": reverse("overdue_units"),
+        "flags": reverse("ranking"),
+        "upcoming": reverse("upcoming_list"),
+    }
+    return {key: root + url for key, url in urls.items()}
+
+
+def lead_unit_lists(campaign, compliance, rows, *, absolute=False):
+    """{indicator id: Capped lead units} for the indicators shown; the full list is the
+    indicator's page (its tasks and who leads them)."""
+    root = settings.SITE_URL if absolute else ""
+    return {
+        r.indicator.id: capped("lead_units", compliance.lead_units.get(r.indicator.id, []),
+                               root + reverse("campaign_indicator", args=[campaign.pk, r.indicator.pk]))
+        for r in rows
     }
 
 
@@ -166,7 +215,19 @@ def briefing_context(campaign, on, *, number, links=False):
     figures["red"] = [e.unit.name for e in red]
     figures["black"] = [e.unit.name for e in black]
     upcoming = upcoming_deadlines(campaign, on, days=7)
-    figures["upcoming"] = [[due.isoformat(), kind, text, unit] for due, kind, text, unit in upcoming]
+    urls = list_urls(campaign, absolute=not links)
+    lists = {
+        "not_met": capped("not_met", compliance.not_met, urls["not_met"]),
+        "overdue_units": capped("overdue_units", work.overdue_by_unit, urls["overdue_units"]),
+        "red": capped("flags", red, urls["flags"]),
+        "black": capped("flags", black, urls["flags"]),
+        "upcoming": capped("upcoming", upcoming, urls["upcoming"]),
+    }
+    figures["upcoming"] = [[due.isoformat(), kind, text, unit] for due, kind, text, unit in lists["upcoming"].rows]
+    figures["upcoming_total"] = len(upcoming)
+    upcoming_kinds = {"finding": 0, "task": 0}
+    for row in upcoming:
+        upcoming_kinds[row.kind] += 1
     return {
         "campaign": campaign,
         "number": number,
@@ -179,11 +240,15 @@ def briefing_context(campaign, on, *, number, links=False):
         "params": campaign.params(),
         "summary": summary_paragraph(campaign, figures, compliance, work),
         "upcoming": upcoming,
-        "links": work_links(work, scoped=False) if links else None,
+        "upcoming_kinds": upcoming_kinds,
+        "lists": lists,
+        "lead_units": lead_unit_lists(campaign, compliance, lists["not_met"].rows, absolute=not links),
+        "show_urls": not links,  # paper has no links: print where the full list is
+        "links": {**work_links(work, scoped=False), "upcoming": urls["upcoming"]} if links else None,
         "red": red,
         "black": black,
         "overdue_chart": svg_bars(
-            [(name, f, t) for name, f, t in work.overdue_by_unit[:12]],
+            [(name, f, t) for name, f, t in lists["overdue_units"].rows],
             legend=(_("逾期问题"), _("逾期任务")),
         ),
         "met_chart": svg_line(compliance.met_history),

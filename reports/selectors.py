@@ -172,15 +172,30 @@ def work_stats(campaign, on, unit_ids=None):
                      t["done"], rows)
 
 
+@dataclass(frozen=True)
+class Due:
+    """One row of next week's list: a finding or a task the units still hold."""
+
+    due: date
+    kind: str  # "finding" or "task"
+    text: str
+    unit: str
+    pk: int
+
+    def __iter__(self):  # (due, kind, text, unit), as stored in a briefing's figures
+        return iter((self.due, self.kind, self.text, self.unit))
+
+
 def upcoming_deadlines(campaign, on, days=7, unit_ids=None):
-    """Findings and tasks the units still hold, due in the `days` after `on`: next week's list."""
+    """Findings and tasks the units still hold, due in the `days` after `on`: next week's
+    list, most urgent (earliest deadline) first."""
     findings = (_findings(campaign, unit_ids).due_within(on, days, as_at=True)
-                .select_related("unit").order_by("deadline", "id"))
+                .values_list("deadline", "description", "unit__name", "id"))
     tasks = (_tasks(campaign, unit_ids).due_within(on, days, as_at=True)
-             .select_related("lead_unit").order_by("due_on", "seq"))
-    rows = [(f.deadline, "finding", f.description, f.unit.name) for f in findings]
-    rows += [(t.due_on, "task", t.content, t.lead_unit.name) for t in tasks]
-    rows.sort(key=lambda r: (r[0], r[1]))
+             .values_list("due_on", "content", "lead_unit__name", "id"))
+    rows = [Due(d, "finding", text, unit, pk) for d, text, unit, pk in findings]
+    rows += [Due(d, "task", text, unit, pk) for d, text, unit, pk in tasks]
+    rows.sort(key=lambda r: (r.due, r.kind, r.unit, r.pk))
     return rows
 
 

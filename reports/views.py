@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from indicators.selectors import current_campaign
 from organizations.access import get_access
 
-from .briefing import headline_figures, work_links
+from .briefing import capped, headline_figures, lead_unit_lists, list_urls, work_links
 from .models import RankingEntry
 from .selectors import ranking_entries_for
 
@@ -51,6 +51,8 @@ def dashboard(request):
     compliance, work, figures = headline_figures(campaign, today, unit_ids)
     counts, levels, statuses = findings_overview(campaign, unit_ids, today)
     red, black = latest_ranking(campaign, access)
+    lists = dashboard_lists(campaign, compliance, work, red, black)
+    shown_units = lists["overdue_units"].rows
     charts = {
         "met": {
             "dates": [d.isoformat() for d, _, _ in compliance.met_history],
@@ -59,9 +61,9 @@ def dashboard(request):
         },
         "levels": [lv for lv in levels if lv["count"]],
         "overdue": {
-            "units": [name for name, _, _ in work.overdue_by_unit[:10]],
-            "findings": [f for _, f, _ in work.overdue_by_unit[:10]],
-            "tasks": [t for _, _, t in work.overdue_by_unit[:10]],
+            "units": [name for name, _, _ in shown_units],
+            "findings": [f for _, f, _ in shown_units],
+            "tasks": [t for _, _, t in shown_units],
             "labels": [_("逾期问题"), _("逾期任务")],
         },
     }
@@ -84,8 +86,63 @@ def dashboard(request):
             "charts": charts,
             "scoped": not access.sees_all,
             "links": work_links(work, scoped=not access.sees_all),
+            "lists": lists,
         },
     )
+
+
+def dashboard_lists(campaign, compliance, work, red, black):
+    """The dashboard's panels show the briefing's caps (settings.LIST_LIMITS)."""
+    urls = list_urls(campaign)
+    not_met = capped("not_met", compliance.not_met, urls["not_met"])
+    return {
+        "not_met": not_met,
+        "lead_units": lead_unit_lists(campaign, compliance, not_met.rows),
+        "overdue_units": capped("overdue_units", work.overdue_by_unit, urls["overdue_units"]),
+        "red": capped("flags", red, urls["flags"]),
+        "black": capped("flags", black, urls["flags"]),
+    }
+
+
+@login_required
+@require_GET
+def upcoming_list(request):
+    """下周到期事项 in full: what the briefing's and dashboard's capped list leads to. A unit
+    sees the items its units lead, as on its dashboard."""
+    from .selectors import upcoming_deadlines
+
+    campaign = current_campaign(request)
+    if campaign is None:
+        return render(request, "indicators/no_campaign.html")
+    access = get_access(request)
+    today = timezone.localdate()
+    rows = upcoming_deadlines(campaign, today, days=7, unit_ids=None if access.sees_all else access.own_unit_ids)
+    by_unit = {}
+    for row in rows:
+        by_unit.setdefault(row.unit, []).append(row)
+    return render(request, "reports/upcoming_list.html", {
+        "campaign": campaign, "today": today, "rows": rows,
+        # grouped by unit, the unit with the earliest deadline first (rows are sorted by date)
+        "by_unit": list(by_unit.items()),
+    })
+
+
+@login_required
+@require_GET
+def overdue_units(request):
+    """各单位逾期情况 in full: every unit with overdue findings or tasks, worst first."""
+    from .selectors import work_stats
+
+    campaign = current_campaign(request)
+    if campaign is None:
+        return render(request, "indicators/no_campaign.html")
+    access = get_access(request)
+    today = timezone.localdate()
+    work = work_stats(campaign, today, None if access.sees_all else access.own_unit_ids)
+    return render(request, "reports/overdue_units.html", {
+        "campaign": campaign, "today": today, "rows": work.overdue_by_unit,
+        "links": work_links(work, scoped=not access.sees_all),
+    })
 
 
 @login_required

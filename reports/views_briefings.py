@@ -74,6 +74,46 @@ def briefing_download(request, pk):
     return FileResponse(briefing.pdf.open("rb"), content_type="application/pdf", filename=name)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx_response(content, name):
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+@login_required
+@require_GET
+def briefing_appendix(request, pk):
+    """The full lists behind a numbered briefing's capped ones, as at the same date."""
+    from .appendix import briefing_appendix_workbook
+    from .briefing import briefing_context
+    from .services import briefing_as_of
+
+    _require_reader(request)
+    briefing = get_object_or_404(Briefing.objects.select_related("campaign"), pk=pk)
+    on = briefing_as_of(briefing.week_start, timezone.localdate())
+    with translation.override(briefing.language):
+        context = briefing_context(briefing.campaign, on, number=briefing.number)
+        content = briefing_appendix_workbook(context)
+    return _xlsx_response(content, f"创园工作简报-第{briefing.number}期-附表-{briefing.week_start:%Y%m%d}.xlsx")
+
+
+@login_required
+@require_GET
+def briefing_preview_appendix(request):
+    from .appendix import briefing_appendix_workbook
+
+    _require_reader(request)
+    campaign = current_campaign(request)
+    if campaign is None:
+        raise Http404
+    today = timezone.localdate()
+    context = services_preview(campaign=campaign, today=today, language=translation.get_language())
+    return _xlsx_response(briefing_appendix_workbook(context), f"创园工作简报-预览-附表-{today:%Y%m%d}.xlsx")
+
+
 @login_required
 @require_POST
 def briefing_create(request):

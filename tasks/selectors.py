@@ -82,14 +82,21 @@ def overdue_tasks(campaign, on):
 
 
 def lead_units_by_indicator(campaign):
-    """{indicator id: [lead units]} for pages that show who answers for an indicator."""
+    """{indicator id: [lead units]} for pages that show who answers for an indicator, each
+    unit once, in the order of its first task. One row per (indicator, unit) pair, not per
+    task: at megacity size an indicator has hundreds of tasks (the briefing read them all)."""
+    from django.db.models import Min
+
+    from organizations.models import Unit
+
+    pairs = list(
+        Task.objects.filter(campaign=campaign, indicator__isnull=False)
+        .values("indicator_id", "lead_unit_id").annotate(first=Min("seq")).order_by("indicator_id", "first")
+    )
+    units = Unit.objects.in_bulk({p["lead_unit_id"] for p in pairs})
     out = {}
-    for task in Task.objects.filter(campaign=campaign, indicator__isnull=False).select_related("lead_unit").order_by(
-        "seq"
-    ):
-        units = out.setdefault(task.indicator_id, [])
-        if task.lead_unit not in units:
-            units.append(task.lead_unit)
+    for p in pairs:
+        out.setdefault(p["indicator_id"], []).append(units[p["lead_unit_id"]])
     return out
 
 

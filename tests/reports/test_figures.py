@@ -17,7 +17,10 @@ TODAY = date(2026, 6, 10)  # a Wednesday
 ANCHOR = re.compile(r"<a\b[^>]*\bdata-count=\"(\d+)\"[^>]*>")
 HREF = re.compile(r"href=\"([^\"]+)\"")
 FIGURE = re.compile(r"data-figure=\"([^\"]+)\"")
-ROW = {"/inspections/": re.compile(r"<tr class=\"finding-row"), "/tasks/": re.compile(r"<tr data-seq=")}
+ROW = {"/inspections/": re.compile(r"<tr class=\"finding-row"), "/tasks/": re.compile(r"<tr data-seq="),
+       "/reports/upcoming/": re.compile(r"<tr class=\"upcoming-row"),
+       "/reports/overdue-units/": re.compile(r"<tr class=\"unit-row")}
+MORE = re.compile(r"<a\b[^>]*\bdata-more=\"([^\"]+)\"[^>]*>")
 
 
 def travel():
@@ -88,7 +91,7 @@ class BriefingFiguresLinkTests:
             figures = linked_figures(response.content.decode())
             assert {name for name, _, _ in figures} == {
                 "findings_new", "findings_closed", "findings_open", "findings_overdue", "tasks_total", "tasks_done",
-                "tasks_overdue"}
+                "tasks_overdue", "upcoming"}
             for name, shown, href in figures:
                 assert rows_behind(client, href) == shown, (name, href)
             assert response.context["work"].as_dict() == client.get("/reports/dashboard/").context["work"].as_dict()
@@ -101,3 +104,52 @@ class BriefingFiguresLinkTests:
         # cooperated-on one of the other unit; never the submitted one past its deadline
         assert work.findings_overdue == 3 * 3
         assert work.tasks_overdue == 3 * 3
+
+
+def more_links(body):
+    """[(list name, "N more" shown, total, href)] of every "还有 N 项" link on a page."""
+    out = []
+    for match in MORE.finditer(body):
+        tag = match.group(0)
+        more = int(re.search(r"data-more-count=\"(\d+)\"", tag).group(1))
+        total = int(re.search(r"data-total=\"(\d+)\"", tag).group(1))
+        out.append((match.group(1), more, total, html.unescape(HREF.search(tag).group(1))))
+    return out
+
+
+class CappedListFiguresTests:
+    """A capped list's shown rows plus its "N more" equal its figure and the list it links to."""
+
+    @pytest.fixture
+    def tiny_limits(self, settings):
+        settings.LIST_LIMITS = {key: 1 for key in settings.LIST_LIMITS}
+
+    @pytest.mark.parametrize("url", ["/reports/dashboard/", "/reports/briefings/preview/"])
+    def test_it_says_how_many_more_and_links_to_exactly_them(self, url, client_for, office_admin, demo, tiny_limits):
+        client = client_for(office_admin)
+        with travel():
+            response = client.get(url)
+            links = more_links(response.content.decode())
+            lists = response.context["lists"]
+            names = {name for name, _, _, _ in links}
+            assert {"overdue_units"} <= names
+            if url.endswith("preview/"):
+                assert "upcoming" in names
+            for name, more, total, href in links:
+                if name == "lead_units":  # per indicator; its list is the indicator's page
+                    continue
+                capped = lists[name]
+                assert len(capped.rows) == 1 and len(capped.rows) + more == total == capped.total, name
+                if href.split("?")[0] in ROW:
+                    assert rows_behind(client, href) == total, (name, href)
+            if url.endswith("preview/"):
+                assert lists["upcoming"].total == response.context["figures"]["upcoming_total"]
+                assert lists["overdue_units"].total == len(response.context["work"].overdue_by_unit)
+
+    def test_a_unit_sees_its_own_lists_behind_the_links(self, client_for, lead_staff, demo, tiny_limits):
+        client = client_for(lead_staff)
+        with travel():
+            body = client.get("/reports/dashboard/").content.decode()
+            for name, _more, total, href in more_links(body):
+                if href.split("?")[0] in ROW:
+                    assert rows_behind(client, href) == total, (name, href)
