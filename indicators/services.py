@@ -21,7 +21,7 @@ def indicator_value_record(*, measure, scope, as_of, value, user=None, source=In
     if measure.is_computed and source not in (IndicatorValue.Source.LEDGER, IndicatorValue.Source.DEMO):
         raise ValidationError(_("“%(measure)s”由台账计算，不能手工填报：请上传或更正相应台账。") % {"measure": measure.name})
     with transaction.atomic():
-        row = (IndicatorValue.objects.select_for_update().select_related("entered_by")
+        row = (IndicatorValue.objects.select_for_update(of=("self",)).select_related("entered_by")
                .filter(measure=measure, scope=scope, as_of=as_of).first())
         old = row.value if row else None
         old_by = row.entered_by if row else None

@@ -24,7 +24,7 @@ from inspections import services as inspections
 from inspections.models import InspectionRound, SupervisionOrder
 from inspections.photos import process_photo
 from ledgers.services import ledger_upload_confirm
-from notifications.models import AlertEvent, Notification
+from notifications.models import AlertEvent, Notification, UnitChannel
 from organizations.models import Membership, Person, Unit
 from reports.models import Briefing
 from tasks import services as tasks
@@ -46,6 +46,9 @@ EXCLUDED = {
     # Django's admin: admin_view sends every non-staff user to the admin login before any
     # lookup (checked below in AdminRouteTests); office admins see every unit by design.
     "admin:*": "staff-only site",
+    # Django's password-reset link: a signed token for one login, no unit's object; a wrong or
+    # used token shows the invalid-link page to anybody.
+    "password_reset_confirm": "token link, no unit-owned object",
 }
 
 
@@ -153,12 +156,15 @@ def world(db, settings, tmp_path):
     briefing = Briefing.objects.create(campaign=campaign, week_start=date(2026, 6, 1), number=1,
                                        pdf=ContentFile(b"%PDF-1.4", name="b.pdf"))
     leader_person = Person.objects.get(user=users["leader"])
+    channel = UnitChannel.objects.create(unit=unit_b, kind=UnitChannel.Kind.WECOM,
+                                         url="http://127.0.0.1:9/cgi-bin/webhook/send?key=城管秘密")
     return {
         "users": users, "campaign": campaign, "indicator": indicator, "standard": standard, "unit_b": unit_b,
         "finding": finding, "photo": finding.photos.first(), "extension": extension, "order": order,
         "round": round_, "task": task, "milestone": milestone, "evidence": evidence, "task_import": task_import,
         "ledger": version.ledger, "version": version, "upload": pending, "value": value,
         "notification": notification, "briefing": briefing, "leader_person": leader_person,
+        "channel": channel,
     }
 
 
@@ -227,6 +233,9 @@ RECIPES = {
     "notification_read": ("post", lambda w: {"pk": w["notification"].pk}, NOT_FOUND),
     # Briefings are the leaders' and the office's, not any unit's.
     "briefing_download": ("get", lambda w: {"pk": w["briefing"].pk}, FORBIDDEN),
+    "briefing_appendix": ("get", lambda w: {"pk": w["briefing"].pk}, FORBIDDEN),
+    # Group robots are set by the office for every unit; other roles are refused.
+    "unit_channel_delete": ("post", lambda w: {"pk": w["channel"].pk}, FORBIDDEN),
     # Campaigns and the indicator library are read by everybody.
     "campaign_overview": ("get", lambda w: {"pk": w["campaign"].pk}, SHOWN),
     "campaign_indicator": ("get", lambda w: {"pk": w["campaign"].pk, "indicator_pk": w["indicator"].pk}, SHOWN),
