@@ -291,42 +291,94 @@ def haversine_m(lat1, lng1, lat2, lng2):
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
-GRID_DEG = 0.01  # ≈ 1.1 km of latitude: a 500 m radius never reaches past the neighbouring cell
+DEG_M = EARTH_RADIUS_M * math.pi / 180  # metres in one degree of latitude (the haversine's own sphere)
+GRID_SLACK = 1.001  # search a little wider than the bound: extra candidates cost nothing, a miss would
+
+
+class ParkGrid:
+    """Serving parks bucketed in cells, so coverage looks only at the parks near a compound.
+
+    Cells are as tall as the largest service radius (in degrees of latitude on the haversine's
+    sphere) and about as wide on the ground at the parks' mean latitude. A query searches the
+    cells a circle of that radius can reach, bounded conservatively from the haversine itself:
+    a point more than r/R radians of latitude away, or more than 2·asin(sin(r/2R) / √(cos φ·cos φ'))
+    of longitude away (φ' the farthest latitude still in reach), is farther than r. Every
+    candidate is then confirmed with `haversine_m` and its own radius, exactly as an all-pairs
+    scan would, and ties keep the park listed first; so the result equals the all-pairs result.
+    Near a pole or the antimeridian (never in a Chinese city) a query falls back to every park.
+    """
+
+    def __init__(self, parks):
+        """`parks`: [(lat, lng, radius_m)] in ledger order; the index of each is what `nearest` returns."""
+        self.parks = [(i, lat, lng, radius) for i, (lat, lng, radius) in enumerate(parks)]
+        self.max_radius = max((p[3] for p in self.parks), default=0)
+        self.cells = defaultdict(list)
+        if not self.parks:
+            return
+        self.dlat = self.max_radius / DEG_M * GRID_SLACK  # degrees of latitude in reach
+        self.cell_lat = self.dlat
+        mean_lat = sum(abs(p[1]) for p in self.parks) / len(self.parks)
+        self.cell_lng = self.cell_lat / max(math.cos(math.radians(mean_lat)), 0.05)
+        self.half_chord = math.sin(self.max_radius / (2 * EARTH_RADIUS_M)) * GRID_SLACK
+        # Coordinates off the map would wrap inside the haversine but not in the cells.
+        self.everywhere = any(abs(lat) > 90 or abs(lng) > 180 for _i, lat, lng, _r in self.parks)
+        for park in self.parks:
+            self.cells[(math.floor(park[1] / self.cell_lat), math.floor(park[2] / self.cell_lng))].append(park)
+
+    def candidates(self, lat, lng):
+        if not self.parks:
+            return ()
+        far = abs(lat) + self.dlat
+        if self.everywhere or far >= 90 or abs(lng) > 180:
+            return self.parks
+        ratio = self.half_chord / math.sqrt(math.cos(math.radians(lat)) * math.cos(math.radians(far)))
+        if ratio >= 1:
+            return self.parks
+        dlng = math.degrees(2 * math.asin(ratio)) * GRID_SLACK
+        if lng - dlng <= -180 or lng + dlng >= 180:
+            return self.parks
+        cell_lat, cell_lng, cells = self.cell_lat, self.cell_lng, self.cells
+        x0, x1 = math.floor((lng - dlng) / cell_lng), math.floor((lng + dlng) / cell_lng)
+        found = []
+        for y in range(math.floor((lat - self.dlat) / cell_lat), math.floor((lat + self.dlat) / cell_lat) + 1):
+            for x in range(x0, x1 + 1):
+                found.extend(cells.get((y, x), ()))
+        return found
+
+    def nearest(self, lat, lng):
+        """(index, distance m) of the nearest park whose radius holds the point (first listed on a tie), or None."""
+        best = None
+        for i, plat, plng, radius in self.candidates(lat, lng):
+            d = haversine_m(lat, lng, plat, plng)
+            if d <= radius and (best is None or (d, i) < best):
+                best = (d, i)
+        return None if best is None else (best[1], best[0])
 
 
 def park_service_coverage(rows, params):
     parks = rows.get("parks", [])
     compounds = [c for c in rows.get("compounds", []) if c.data.get("kind") == "residential"]
-    serving, too_small = [], []
-    grid = defaultdict(list)
+    serving, too_small, points = [], [], []
     for p in parks:
         radius = service_radius_m(p.dec("area_m2"), bool(p.data.get("historic")))
         if not radius:
             too_small.append(p)
             continue
-        lat, lng = float(p.data["lat"]), float(p.data["lng"])
-        serving.append(p)
-        grid[(int(math.floor(lat / GRID_DEG)), int(math.floor(lng / GRID_DEG)))].append((p, lat, lng, radius))
+        serving.append((p, radius))
+        points.append((float(p.data["lat"]), float(p.data["lng"]), radius))
+    grid = ParkGrid(points)
     covered, uncovered, details = [], [], {}
     covered_area = total_area = Decimal(0)
     for c in compounds:
         area = c.dec("residential_area_m2")
         total_area += area
-        lat, lng = float(c.data["lat"]), float(c.data["lng"])
-        gy, gx = int(math.floor(lat / GRID_DEG)), int(math.floor(lng / GRID_DEG))
-        best = None
-        # Longitude cells shrink with latitude; three cells either way stays beyond 500 m up to ~60°N.
-        for dy in (-1, 0, 1):
-            for dx in (-3, -2, -1, 0, 1, 2, 3):
-                for p, plat, plng, radius in grid.get((gy + dy, gx + dx), ()):
-                    d = haversine_m(lat, lng, plat, plng)
-                    if d <= radius and (best is None or d < best[1]):
-                        best = (p, d, radius)
+        best = grid.nearest(float(c.data["lat"]), float(c.data["lng"]))
         if best:
+            park, radius = serving[best[0]]
             covered.append(c)
             covered_area += area
             details[(c.version_id, c.row)] = _("在「%(park)s」%(r)s m 服务半径内（相距 %(d)s m）") % {
-                "park": best[0].data.get("name"), "r": best[2], "d": round(best[1])}
+                "park": park.data.get("name"), "r": radius, "d": round(best[1])}
         else:
             uncovered.append(c)
             details[(c.version_id, c.row)] = _("不在任何公园的服务半径内")
@@ -341,7 +393,8 @@ def park_service_coverage(rows, params):
     result.refs = [
         RefGroup(_("被覆盖的居住区"), "compounds", _refs(covered)),
         RefGroup(_("未被覆盖的居住区"), "compounds", _refs(uncovered), role="excluded"),
-        RefGroup(_("提供服务半径的公园（≥5000 m² 按500 m，2000–5000 m² 按300 m）"), "parks", _refs(serving)),
+        RefGroup(_("提供服务半径的公园（≥5000 m² 按500 m，2000–5000 m² 按300 m）"), "parks",
+                 _refs([p for p, _radius in serving])),
     ]
     if too_small:
         result.refs.append(RefGroup(_("面积不足 2000 m²、不计服务半径的公园"), "parks", _refs(too_small), role="excluded"))
