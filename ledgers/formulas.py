@@ -18,6 +18,7 @@ Choices where the standards are silent, all visible in the result's notes and in
 - counts (园林式达标率, 免费开放率 …) count rows, not areas.
 """
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -296,59 +297,72 @@ GRID_SLACK = 1.001  # search a little wider than the bound: extra candidates cos
 
 
 class ParkGrid:
-    """Serving parks bucketed in cells, so coverage looks only at the parks near a compound.
+    """Serving parks bucketed so that coverage looks only at the parks near a compound.
 
-    Cells are as tall as the largest service radius (in degrees of latitude on the haversine's
-    sphere) and about as wide on the ground at the parks' mean latitude. A query searches the
-    cells a circle of that radius can reach, bounded conservatively from the haversine itself:
-    a point more than r/R radians of latitude away, or more than 2·asin(sin(r/2R) / √(cos φ·cos φ'))
-    of longitude away (φ' the farthest latitude still in reach), is farther than r. Every
-    candidate is then confirmed with `haversine_m` and its own radius, exactly as an all-pairs
-    scan would, and ties keep the park listed first; so the result equals the all-pairs result.
-    Near a pole or the antimeridian (never in a Chinese city) a query falls back to every park.
+    The buckets are bands of latitude half as tall as the largest service radius (in degrees
+    on the haversine's sphere), each sorted by longitude. A park of radius r can hold a point
+    only within r/R radians of latitude of it, and within 2·asin(sin(r/2R) / √(cos φ·cos φ'))
+    of longitude (φ the point's latitude, φ' the farthest latitude in reach): both follow from
+    the haversine itself, whose term cos φ₁·cos φ₂·sin²(Δλ/2) alone must stay under sin²(r/2R).
+    A query takes, from each band the largest radius reaches, the slice of longitudes it
+    reaches (two bisections); skips the parks outside their own radius's box; and confirms the
+    rest with `haversine_m` and their radius, exactly as an all-pairs scan does, ties keeping
+    the park listed first. So the result equals the all-pairs result. Every bound is widened
+    by GRID_SLACK. Near a pole or the antimeridian (never in a Chinese city) a query falls
+    back to every park.
     """
 
     def __init__(self, parks):
         """`parks`: [(lat, lng, radius_m)] in ledger order; the index of each is what `nearest` returns."""
-        self.parks = [(i, lat, lng, radius) for i, (lat, lng, radius) in enumerate(parks)]
-        self.max_radius = max((p[3] for p in self.parks), default=0)
-        self.cells = defaultdict(list)
+        self.radii = sorted({radius for _lat, _lng, radius in parks})
+        self.dlat = {r: r / DEG_M * GRID_SLACK for r in self.radii}  # degrees of latitude in reach
+        self.parks = [(i, lat, lng, radius, self.dlat[radius]) for i, (lat, lng, radius) in enumerate(parks)]
+        self.rows = {}
         if not self.parks:
             return
-        self.dlat = self.max_radius / DEG_M * GRID_SLACK  # degrees of latitude in reach
-        self.cell_lat = self.dlat
-        mean_lat = sum(abs(p[1]) for p in self.parks) / len(self.parks)
-        self.cell_lng = self.cell_lat / max(math.cos(math.radians(mean_lat)), 0.05)
-        self.half_chord = math.sin(self.max_radius / (2 * EARTH_RADIUS_M)) * GRID_SLACK
+        self.reach = self.dlat[self.radii[-1]]
+        self.cell_lat = self.reach / 2
         # Coordinates off the map would wrap inside the haversine but not in the cells.
-        self.everywhere = any(abs(lat) > 90 or abs(lng) > 180 for _i, lat, lng, _r in self.parks)
+        self.everywhere = any(abs(p[1]) > 90 or abs(p[2]) > 180 for p in self.parks)
+        by_row = defaultdict(list)
         for park in self.parks:
-            self.cells[(math.floor(park[1] / self.cell_lat), math.floor(park[2] / self.cell_lng))].append(park)
+            by_row[math.floor(park[1] / self.cell_lat)].append(park)
+        for y, row in by_row.items():
+            row.sort(key=lambda park: park[2])
+            self.rows[y] = ([park[2] for park in row], row)
+
+    def _dlng(self, lat, radius):
+        """Degrees of longitude a circle of `radius` around a point at `lat` reaches at most; None: all."""
+        far = abs(lat) + self.dlat[radius]
+        if far >= 90:
+            return None
+        ratio = math.sin(radius / (2 * EARTH_RADIUS_M)) * GRID_SLACK / math.sqrt(
+            math.cos(math.radians(lat)) * math.cos(math.radians(far)))
+        return None if ratio >= 1 else math.degrees(2 * math.asin(ratio)) * GRID_SLACK
 
     def candidates(self, lat, lng):
+        """(parks to confirm, longitude reach by radius); every park, and no reach, where the cells cannot answer."""
         if not self.parks:
-            return ()
-        far = abs(lat) + self.dlat
-        if self.everywhere or far >= 90 or abs(lng) > 180:
-            return self.parks
-        ratio = self.half_chord / math.sqrt(math.cos(math.radians(lat)) * math.cos(math.radians(far)))
-        if ratio >= 1:
-            return self.parks
-        dlng = math.degrees(2 * math.asin(ratio)) * GRID_SLACK
-        if lng - dlng <= -180 or lng + dlng >= 180:
-            return self.parks
-        cell_lat, cell_lng, cells = self.cell_lat, self.cell_lng, self.cells
-        x0, x1 = math.floor((lng - dlng) / cell_lng), math.floor((lng + dlng) / cell_lng)
-        found = []
-        for y in range(math.floor((lat - self.dlat) / cell_lat), math.floor((lat + self.dlat) / cell_lat) + 1):
-            for x in range(x0, x1 + 1):
-                found.extend(cells.get((y, x), ()))
-        return found
+            return (), None
+        dlng = {r: self._dlng(lat, r) for r in self.radii}
+        widest = dlng[self.radii[-1]]
+        if self.everywhere or abs(lng) > 180 or widest is None or lng - widest <= -180 or lng + widest >= 180:
+            return self.parks, None
+        west, east, found = lng - widest, lng + widest, []
+        south, north = math.floor((lat - self.reach) / self.cell_lat), math.floor((lat + self.reach) / self.cell_lat)
+        for y in range(south, north + 1):
+            row = self.rows.get(y)
+            if row:
+                found.extend(row[1][bisect_left(row[0], west):bisect_right(row[0], east)])
+        return found, dlng
 
     def nearest(self, lat, lng):
         """(index, distance m) of the nearest park whose radius holds the point (first listed on a tie), or None."""
+        found, dlng = self.candidates(lat, lng)
         best = None
-        for i, plat, plng, radius in self.candidates(lat, lng):
+        for i, plat, plng, radius, dlat in found:
+            if dlng is not None and (abs(plat - lat) > dlat or abs(plng - lng) > dlng[radius]):
+                continue  # outside the box its radius can reach: farther than its radius
             d = haversine_m(lat, lng, plat, plng)
             if d <= radius and (best is None or (d, i) < best):
                 best = (d, i)
@@ -367,6 +381,8 @@ def park_service_coverage(rows, params):
         serving.append((p, radius))
         points.append((float(p.data["lat"]), float(p.data["lng"]), radius))
     grid = ParkGrid(points)
+    # `%` on a lazy text translates it there and then: once per run is the same text, 20 000× cheaper.
+    within = str(_("在「%(park)s」%(r)s m 服务半径内（相距 %(d)s m）"))
     covered, uncovered, details = [], [], {}
     covered_area = total_area = Decimal(0)
     for c in compounds:
@@ -377,7 +393,7 @@ def park_service_coverage(rows, params):
             park, radius = serving[best[0]]
             covered.append(c)
             covered_area += area
-            details[(c.version_id, c.row)] = _("在「%(park)s」%(r)s m 服务半径内（相距 %(d)s m）") % {
+            details[(c.version_id, c.row)] = within % {
                 "park": park.data.get("name"), "r": radius, "d": round(best[1])}
         else:
             uncovered.append(c)
