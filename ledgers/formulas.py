@@ -18,6 +18,7 @@ Choices where the standards are silent, all visible in the result's notes and in
 - counts (园林式达标率, 免费开放率 …) count rows, not areas.
 """
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -291,42 +292,109 @@ def haversine_m(lat1, lng1, lat2, lng2):
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
-GRID_DEG = 0.01  # ≈ 1.1 km of latitude: a 500 m radius never reaches past the neighbouring cell
+DEG_M = EARTH_RADIUS_M * math.pi / 180  # metres in one degree of latitude (the haversine's own sphere)
+GRID_SLACK = 1.001  # search a little wider than the bound: extra candidates cost nothing, a miss would
+
+
+class ParkGrid:
+    """Serving parks bucketed so that coverage looks only at the parks near a compound.
+
+    The buckets are bands of latitude half as tall as the largest service radius (in degrees
+    on the haversine's sphere), each sorted by longitude. A park of radius r can hold a point
+    only within r/R radians of latitude of it, and within 2·asin(sin(r/2R) / √(cos φ·cos φ'))
+    of longitude (φ the point's latitude, φ' the farthest latitude in reach): both follow from
+    the haversine itself, whose term cos φ₁·cos φ₂·sin²(Δλ/2) alone must stay under sin²(r/2R).
+    A query takes, from each band the largest radius reaches, the slice of longitudes it
+    reaches (two bisections); skips the parks outside their own radius's box; and confirms the
+    rest with `haversine_m` and their radius, exactly as an all-pairs scan does, ties keeping
+    the park listed first. So the result equals the all-pairs result. Every bound is widened
+    by GRID_SLACK. Near a pole or the antimeridian (never in a Chinese city) a query falls
+    back to every park.
+    """
+
+    def __init__(self, parks):
+        """`parks`: [(lat, lng, radius_m)] in ledger order; the index of each is what `nearest` returns."""
+        self.radii = sorted({radius for _lat, _lng, radius in parks})
+        self.dlat = {r: r / DEG_M * GRID_SLACK for r in self.radii}  # degrees of latitude in reach
+        self.parks = [(i, lat, lng, radius, self.dlat[radius]) for i, (lat, lng, radius) in enumerate(parks)]
+        self.rows = {}
+        if not self.parks:
+            return
+        self.reach = self.dlat[self.radii[-1]]
+        self.cell_lat = self.reach / 2
+        # Coordinates off the map would wrap inside the haversine but not in the cells.
+        self.everywhere = any(abs(p[1]) > 90 or abs(p[2]) > 180 for p in self.parks)
+        by_row = defaultdict(list)
+        for park in self.parks:
+            by_row[math.floor(park[1] / self.cell_lat)].append(park)
+        for y, row in by_row.items():
+            row.sort(key=lambda park: park[2])
+            self.rows[y] = ([park[2] for park in row], row)
+
+    def _dlng(self, lat, radius):
+        """Degrees of longitude a circle of `radius` around a point at `lat` reaches at most; None: all."""
+        far = abs(lat) + self.dlat[radius]
+        if far >= 90:
+            return None
+        ratio = math.sin(radius / (2 * EARTH_RADIUS_M)) * GRID_SLACK / math.sqrt(
+            math.cos(math.radians(lat)) * math.cos(math.radians(far)))
+        return None if ratio >= 1 else math.degrees(2 * math.asin(ratio)) * GRID_SLACK
+
+    def candidates(self, lat, lng):
+        """(parks to confirm, longitude reach by radius); every park, and no reach, where the cells cannot answer."""
+        if not self.parks:
+            return (), None
+        dlng = {r: self._dlng(lat, r) for r in self.radii}
+        widest = dlng[self.radii[-1]]
+        if self.everywhere or abs(lng) > 180 or widest is None or lng - widest <= -180 or lng + widest >= 180:
+            return self.parks, None
+        west, east, found = lng - widest, lng + widest, []
+        south, north = math.floor((lat - self.reach) / self.cell_lat), math.floor((lat + self.reach) / self.cell_lat)
+        for y in range(south, north + 1):
+            row = self.rows.get(y)
+            if row:
+                found.extend(row[1][bisect_left(row[0], west):bisect_right(row[0], east)])
+        return found, dlng
+
+    def nearest(self, lat, lng):
+        """(index, distance m) of the nearest park whose radius holds the point (first listed on a tie), or None."""
+        found, dlng = self.candidates(lat, lng)
+        best = None
+        for i, plat, plng, radius, dlat in found:
+            if dlng is not None and (abs(plat - lat) > dlat or abs(plng - lng) > dlng[radius]):
+                continue  # outside the box its radius can reach: farther than its radius
+            d = haversine_m(lat, lng, plat, plng)
+            if d <= radius and (best is None or (d, i) < best):
+                best = (d, i)
+        return None if best is None else (best[1], best[0])
 
 
 def park_service_coverage(rows, params):
     parks = rows.get("parks", [])
     compounds = [c for c in rows.get("compounds", []) if c.data.get("kind") == "residential"]
-    serving, too_small = [], []
-    grid = defaultdict(list)
+    serving, too_small, points = [], [], []
     for p in parks:
         radius = service_radius_m(p.dec("area_m2"), bool(p.data.get("historic")))
         if not radius:
             too_small.append(p)
             continue
-        lat, lng = float(p.data["lat"]), float(p.data["lng"])
-        serving.append(p)
-        grid[(int(math.floor(lat / GRID_DEG)), int(math.floor(lng / GRID_DEG)))].append((p, lat, lng, radius))
+        serving.append((p, radius))
+        points.append((float(p.data["lat"]), float(p.data["lng"]), radius))
+    grid = ParkGrid(points)
+    # `%` on a lazy text translates it there and then: once per run is the same text, 20 000× cheaper.
+    within = str(_("在「%(park)s」%(r)s m 服务半径内（相距 %(d)s m）"))
     covered, uncovered, details = [], [], {}
     covered_area = total_area = Decimal(0)
     for c in compounds:
         area = c.dec("residential_area_m2")
         total_area += area
-        lat, lng = float(c.data["lat"]), float(c.data["lng"])
-        gy, gx = int(math.floor(lat / GRID_DEG)), int(math.floor(lng / GRID_DEG))
-        best = None
-        # Longitude cells shrink with latitude; three cells either way stays beyond 500 m up to ~60°N.
-        for dy in (-1, 0, 1):
-            for dx in (-3, -2, -1, 0, 1, 2, 3):
-                for p, plat, plng, radius in grid.get((gy + dy, gx + dx), ()):
-                    d = haversine_m(lat, lng, plat, plng)
-                    if d <= radius and (best is None or d < best[1]):
-                        best = (p, d, radius)
+        best = grid.nearest(float(c.data["lat"]), float(c.data["lng"]))
         if best:
+            park, radius = serving[best[0]]
             covered.append(c)
             covered_area += area
-            details[(c.version_id, c.row)] = _("在「%(park)s」%(r)s m 服务半径内（相距 %(d)s m）") % {
-                "park": best[0].data.get("name"), "r": best[2], "d": round(best[1])}
+            details[(c.version_id, c.row)] = within % {
+                "park": park.data.get("name"), "r": radius, "d": round(best[1])}
         else:
             uncovered.append(c)
             details[(c.version_id, c.row)] = _("不在任何公园的服务半径内")
@@ -341,7 +409,8 @@ def park_service_coverage(rows, params):
     result.refs = [
         RefGroup(_("被覆盖的居住区"), "compounds", _refs(covered)),
         RefGroup(_("未被覆盖的居住区"), "compounds", _refs(uncovered), role="excluded"),
-        RefGroup(_("提供服务半径的公园（≥5000 m² 按500 m，2000–5000 m² 按300 m）"), "parks", _refs(serving)),
+        RefGroup(_("提供服务半径的公园（≥5000 m² 按500 m，2000–5000 m² 按300 m）"), "parks",
+                 _refs([p for p, _radius in serving])),
     ]
     if too_small:
         result.refs.append(RefGroup(_("面积不足 2000 m²、不计服务半径的公园"), "parks", _refs(too_small), role="excluded"))

@@ -6,6 +6,7 @@ import pytest
 
 from ledgers import formulas as F
 from ledgers.formulas import Row
+from tests.ledgers.spatial import CITIES, all_pairs, destination, random_city
 
 M_PER_DEG_LAT = 6371008.8 * math.pi / 180  # 111 195.08 m
 
@@ -84,6 +85,76 @@ class ServiceRadiusTests:
         parks = rows("parks", park("公园", lat, lng, 8000))
         data = {"parks": parks, "compounds": rows("compounds", compound("小区", *east(lat, lng, 480), 100))}
         assert value("park_service_coverage", data) == D("100.00")
+
+
+def coverage(data):
+    return F.evaluate(F.FORMULAS["park_service_coverage"], data, {})[None]
+
+
+def per_compound(result):
+    """The formula's verdict on each compound: covered or not, which park, how far (as the value page shows)."""
+    return {key: str(text) for key, text in result.details.items()}
+
+
+class ParkGridTests:
+    """The grid over parks gives exactly what comparing every compound with every park gives."""
+
+    @pytest.mark.parametrize("city", sorted(CITIES))
+    @pytest.mark.parametrize("seed", [1, 2])
+    def test_it_equals_all_pairs_compound_by_compound(self, city, seed):
+        data = random_city(seed, CITIES[city], parks=200, compounds=600, km=5)
+        grid = coverage(data)
+        with all_pairs():
+            reference = coverage(data)
+        assert per_compound(grid) == per_compound(reference)
+        assert grid.as_json() == reference.as_json() and grid.value == reference.value
+        covered = sum("服务半径内" in t and "不在" not in t for t in per_compound(grid).values())
+        assert 0 < covered < len(grid.details)  # both verdicts are exercised
+
+    def test_it_agrees_on_compounds_exactly_on_the_radius(self):
+        # Due north the haversine returns the radius itself (or a hair off it): whichever it is,
+        # both ways must say the same.
+        data = random_city(3, CITIES["harbin"], parks=120, compounds=0)
+        serving = [p for p in data["parks"] if F.service_radius_m(p.dec("area_m2"), p.data["historic"])]
+        edge = []
+        for p in serving:
+            radius = F.service_radius_m(p.dec("area_m2"), p.data["historic"])
+            for bearing in (0, 90, 180, 270, 45):
+                lat, lng = destination(float(p.data["lat"]), float(p.data["lng"]), radius, bearing)
+                edge.append({"name": "边", "kind": "residential", "lat": repr(lat), "lng": repr(lng),
+                             "residential_area_m2": "100"})
+        data["compounds"] = [Row(4, 2 + i, c) for i, c in enumerate(edge)]
+        grid = coverage(data)
+        with all_pairs():
+            reference = coverage(data)
+        assert per_compound(grid) == per_compound(reference)
+
+    def test_it_names_the_first_listed_of_two_parks_at_one_point(self):
+        parks = rows("parks", park("甲园", 32.0, 118.0, 6000), park("乙园", 32.0, 118.0, 6000))
+        data = {"parks": parks, "compounds": rows("compounds", compound("小区", *north(32.0, 118.0, 100), 100))}
+        assert "甲园" in str(coverage(data).details[(7, 10)])
+
+    def test_it_sizes_its_cells_from_the_largest_radius(self, monkeypatch):
+        # A 1 500 m radius (were the standard to grant one) reaches past any fixed 0.01° grid.
+        monkeypatch.setattr(F, "service_radius_m", lambda area, historic=False: 1500 if area >= 5000 else 0)
+        data = random_city(4, CITIES["mohe"], parks=60, compounds=400, km=10)
+        grid = coverage(data)
+        with all_pairs():
+            reference = coverage(data)
+        assert per_compound(grid) == per_compound(reference)
+
+    def test_it_looks_at_the_parks_near_a_compound_only(self):
+        data = random_city(5, CITIES["nanjing"], parks=2000, compounds=0, km=20)
+        points = [(float(p.data["lat"]), float(p.data["lng"]), 500) for p in data["parks"]]
+        grid = F.ParkGrid(points)
+        lat, lng = CITIES["nanjing"]
+        # a 500 m circle holds about 2 % of a 20 km square's parks; the cells searched, a few times that
+        assert len(grid.candidates(lat, lng)[0]) < len(points) / 20
+
+    def test_it_falls_back_to_every_park_near_a_pole(self):
+        grid = F.ParkGrid([(89.999, 0.0, 500), (89.999, 180.0, 500)])
+        assert len(grid.candidates(89.999, 90.0)[0]) == 2
+        assert grid.nearest(89.999, 90.0)[0] == 0
 
 
 def green(name, district, cls, area, cover, trees, inside=True):
