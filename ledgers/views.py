@@ -198,6 +198,7 @@ def ledger_upload(request):
         form = UploadForm(units=units, initial={"unit": request.GET.get("unit") or units.first().pk,
                                                 "ledger_type": request.GET.get("type") or "parks"})
     return render(request, "ledgers/upload.html", {"form": form, "city": city, "limit": _limit_text(),
+                                                   "max_rows": f"{settings.LEDGER_MAX_ROWS:,}",
                                                    "types": list(LEDGER_TYPES.values())}, status=status)
 
 

@@ -138,6 +138,11 @@ class UploadViewTests:
         assert read == [] and not LedgerUpload.objects.exists() and not Ledger.objects.exists()
         assert not AuditEntry.objects.exists() and not any(tmp_path.rglob("*.xlsx"))
 
+    def test_the_upload_page_states_the_row_limit(self, client_for, lead_staff, campaign, settings):
+        settings.LEDGER_MAX_ROWS = 12345
+        body = client_for(lead_staff).get("/ledgers/upload/").content.decode()
+        assert "每份台账不超过 12,345 行数据" in body
+
     def test_a_ledger_at_the_row_limit_imports(self, client_for, lead_staff, unit_a, campaign, settings):
         settings.LEDGER_MAX_ROWS = 21
         content = template_with("parks", [park(name=f"公园{i}") for i in range(20)])
