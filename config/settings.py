@@ -202,6 +202,12 @@ SPREADSHEET_MAX_SHARED_STRINGS_BYTES = env_megabytes("SPREADSHEET_MAX_SHARED_STR
 SPREADSHEET_MAX_CELL_CHARS = env_positive_int("SPREADSHEET_MAX_CELL_CHARS", 32_767)  # Excel's own cell limit
 SPREADSHEET_MAX_ROWS = env_positive_int("SPREADSHEET_MAX_ROWS", 100_000)
 SPREADSHEET_MAX_COLUMNS = env_positive_int("SPREADSHEET_MAX_COLUMNS", 200)
+# Rows of data one import takes, per kind of import: checked from the gate's row count before
+# any parse starts (the refusal names the file, the sheet, its rows and the limit) and again
+# while reading. SPREADSHEET_MAX_ROWS still bounds every sheet: raise both to go past it.
+LEDGER_MAX_ROWS = env_positive_int("LEDGER_MAX_ROWS", 50_000)
+TASK_TABLE_MAX_ROWS = env_positive_int("TASK_TABLE_MAX_ROWS", 20_000)
+STANDARD_MAX_ROWS = env_positive_int("STANDARD_MAX_ROWS", 2000)  # per sheet of a standard's workbook
 # Photos: refused from their header, before any pixel is decoded.
 PHOTO_MAX_MEGAPIXELS = env_positive_int("PHOTO_MAX_MEGAPIXELS", 50)
 

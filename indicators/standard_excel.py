@@ -19,6 +19,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from spreadsheets.gate import WorkbookRefused, check_workbook
@@ -105,7 +106,13 @@ TEXT_LIMITS = {"aspect_name": 100, "item_name": 100, "name": 100, "aspect_name_e
                "aspect_code": 20, "item_code": 20, "code": 20, "measure": 80}
 NUMBER_LIMITS = {"value": 8, "condition_min": 8, "condition_max": 8, "historic_adjustment": 4}  # integer digits
 
-MAX_ROWS = 2000
+
+
+def max_rows():
+    """Rows of one sheet (STANDARD_MAX_ROWS in settings); the template's drop-downs reach as far."""
+    return settings.STANDARD_MAX_ROWS
+
+
 MAX_COLUMNS = 40
 MAX_ERRORS = 200
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -240,7 +247,7 @@ def standard_workbook(standard):
     _finish(ws, THRESHOLD_COLUMNS, max(r - 1, 2))
     code_col = get_column_letter([c[1] for c in INDICATOR_COLUMNS].index("code") + 1)
     _validations(ws, THRESHOLD_COLUMNS, {
-        "code": f"'{INDICATOR_SHEET}'!${code_col}$2:${code_col}${MAX_ROWS + 1}",
+        "code": f"'{INDICATOR_SHEET}'!${code_col}$2:${code_col}${max_rows() + 1}",
         "tier": list(TIER_LABELS.values()),
         "comparator": list(COMPARATOR_LABELS.values()),
         "condition_param": [v for v in PARAM_LABELS.values() if v],
@@ -300,7 +307,7 @@ def _validations(ws, columns, lists):
         dv.errorTitle = _("输入有误")
         dv.error = _("请从下拉列表中选择")
         col = get_column_letter(keys.index(key) + 1)
-        dv.add(f"{col}2:{col}{MAX_ROWS + 1}")
+        dv.add(f"{col}2:{col}{max_rows() + 1}")
         ws.add_data_validation(dv)
 
 
@@ -312,7 +319,7 @@ def _decimal_validation(ws, columns):
     for c, (_t, _k, _w, kind) in enumerate(columns, start=1):
         if kind == "number":
             col = get_column_letter(c)
-            dv.add(f"{col}2:{col}{MAX_ROWS + 1}")
+            dv.add(f"{col}2:{col}{max_rows() + 1}")
     ws.add_data_validation(dv)
 
 
@@ -388,14 +395,27 @@ class _Parser:
         if len(self.errors) >= MAX_ERRORS:
             raise _TooManyErrors
 
+    @staticmethod
+    def too_many_rows(cap, rows=None):
+        if rows is None:
+            return _("行数超过上限 %(max)s 行：请拆分或删除多余内容，或请创建办调高 STANDARD_MAX_ROWS 设置") % {
+                "max": f"{cap:,}"}
+        return _("约有 %(n)s 行数据，超过每个工作表 %(max)s 行的上限：请拆分或删除多余内容，或请创建办调高 STANDARD_MAX_ROWS "
+                 "设置") % {"n": f"{rows:,}", "max": f"{cap:,}"}
+
     # the file ------------------------------------------------------------------------
 
     def run(self, content):
         try:
-            check_workbook(content, self.file)
+            facts = check_workbook(content, self.file)
         except WorkbookRefused as exc:
             self.errors.append(WorkbookError(self.file, exc.message, exc.sheet, names_itself=True))
             return None
+        cap = max_rows()
+        for title, rows in facts.rows.items():  # before any cell is read: rows holding a value, less the header
+            if _norm(title) in (INDICATOR_SHEET, THRESHOLD_SHEET) and rows - 1 > cap:
+                self.error(self.too_many_rows(cap, rows - 1), title)
+                return None
         if not self.file.lower().endswith(".xlsx"):
             self.error(_("只支持 .xlsx 格式（Excel 2007 及以上版本），请在 Excel 中另存为 .xlsx 后重新上传"))
             return None
@@ -431,14 +451,14 @@ class _Parser:
     def _rows(self, values, formulas, sheet, capped=True):
         """Yield (row number, [(value, is_formula_without_cache)]) for non-empty rows; row 1 included."""
         wv, wf = self._sheet(values, sheet), self._sheet(formulas, sheet)
-        count = 0
+        count, cap = 0, max_rows()
         for number, (vrow, frow) in enumerate(
             zip(wv.iter_rows(max_col=MAX_COLUMNS), wf.iter_rows(max_col=MAX_COLUMNS)), start=1
         ):
             if not capped and number > 40:
                 return
-            if capped and number > 2 * MAX_ROWS + 1:  # blank rows count too: a cell at row 1 048 576 is not free
-                self.error(_("行数超过上限 %(max)s 行，请拆分或删除多余内容") % {"max": MAX_ROWS}, sheet)
+            if capped and number > 2 * cap + 1:  # blank rows count too: a cell at row 1 048 576 is not free
+                self.error(self.too_many_rows(cap), sheet)
                 self.capped = True
                 return
             cells = []
@@ -448,8 +468,8 @@ class _Parser:
             if all(_blank(v) and not dead for v, dead in cells):
                 continue
             count += 1
-            if capped and count > MAX_ROWS + 1:
-                self.error(_("行数超过上限 %(max)s 行，请拆分或删除多余内容") % {"max": MAX_ROWS}, sheet)
+            if capped and count > cap + 1:
+                self.error(self.too_many_rows(cap), sheet)
                 self.capped = True
                 return
             yield number, cells

@@ -30,7 +30,7 @@ from organizations.audit import audit_for
 from organizations.models import AuditEntry
 
 from .models import Indicator, Standard, Threshold, Tier, Verification
-from .standard_excel import MAX_ROWS, standard_workbook, standard_workbook_parse
+from .standard_excel import max_rows, standard_workbook, standard_workbook_parse
 from .standards import (
     THRESHOLD_DECIMALS,
     THRESHOLD_FIELDS,
@@ -295,7 +295,7 @@ def _render_import(request, standard, *, errors=(), status=200, changeset=None, 
         "token": token,
         "filename": filename,
         "limit": _limit_text(),
-        "max_rows": MAX_ROWS,
+        "max_rows": max_rows(),
     }, status=status)
 
 

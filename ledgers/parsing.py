@@ -5,7 +5,8 @@ every problem gets a Chinese message naming the file, sheet, row and column:
 
 - the file: spreadsheets.gate refuses `.xls`, `.csv`, macros, encrypted or non-Excel files,
   zip bombs and runaway sheets before openpyxl opens anything; the number of data rows is
-  capped here as well (LEDGER_MAX_ROWS);
+  capped by LEDGER_MAX_ROWS, from the gate's row count before reading (validation.rows_refusal)
+  and again while reading;
 - the header: found by matching known column names in the first rows, so a title row or
   two above it is fine; headers may be merged over two rows, contain spaces, full-width
   characters, line breaks, a unit in brackets (面积（公顷） is converted to m²);
@@ -26,12 +27,11 @@ from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 from .cells import FORMULA_WITHOUT_VALUE, ErrorValue, fold
 
 HEADER_SCAN_ROWS = 15
-DEFAULT_MAX_ROWS = 50_000
 MAX_COLUMNS = 200
 
 
 def max_rows():
-    return getattr(settings, "LEDGER_MAX_ROWS", DEFAULT_MAX_ROWS)
+    return settings.LEDGER_MAX_ROWS
 
 
 # --- sheets and rows --------------------------------------------------------------------

@@ -16,6 +16,7 @@ from . import cells as C
 from spreadsheets.gate import WorkbookRefused, check_workbook
 
 from .parsing import Workbook, fill_merged, find_header, header_fold, max_rows
+from .workbooks import HEADER_ROW
 from .schemas import BOOL, CHOICE, DATE, DECIMAL, DISTRICT, LAT, LNG, MEASURE, SCOPE, TEXT, VALUE
 
 CITY_SCOPE = "全市"
@@ -26,6 +27,7 @@ FOOTER_PREFIXES = ("填表人", "填报人", "审核人", "审核", "负责人",
 EXAMPLE_PREFIXES = ("示例", "例:", "例子", "样例", "填写示例")
 MAX_ERRORS_STORED = 2000
 MAX_NOTES_ROWS = 20
+LEADING_ROWS = HEADER_ROW  # above the data in our template: the title, the notes, the header
 
 
 @dataclass
@@ -106,12 +108,41 @@ def district_lookup(names):
     return lookup
 
 
+def too_many_rows_message(file_name, sheet, rows, cap):
+    return _("「%(file)s」工作表「%(sheet)s」约有 %(n)s 行数据，超过每份台账 %(cap)s 行的上限：请按区（或街道）拆成几个"
+             "文件分别上传，删去末尾的空白行；确需一次导入的，请创建办调高 LEDGER_MAX_ROWS 设置。") % {
+        "file": file_name, "sheet": sheet, "n": f"{rows:,}", "cap": f"{cap:,}"}
+
+
+def rows_refusal(facts, file_name, sheet_name=""):
+    """Before any parse: the message refusing a ledger whose sheet has more data rows than
+    LEDGER_MAX_ROWS, or None.
+
+    The gate counted the rows holding a value; the header is not found yet, so the rows above
+    the data are taken as our template has them (LEADING_ROWS: title, notes, header). Exact for
+    the template; a file with its header higher up is a row or two over before the reading
+    itself refuses it. With a sheet named, that sheet; else every sheet, since the ledger's
+    sheet is only known once its header is found."""
+    cap = max_rows()
+    counts = facts.rows
+    if sheet_name:
+        wanted = header_fold(sheet_name)
+        counts = {title: n for title, n in counts.items() if header_fold(title) == wanted}
+    for title, rows in counts.items():
+        if rows - LEADING_ROWS > cap:
+            return too_many_rows_message(file_name, title, rows - LEADING_ROWS, cap)
+    return None
+
+
 def validate_workbook(fileobj, ledger_type, ctx):
     """Read and validate a whole upload. Never raises for the user's mistakes: returns an Outcome
     with `fatal` set when the file as a whole cannot be used."""
     out = Outcome(file_name=ctx.file_name, ledger_type=ledger_type.key)
     try:
-        check_workbook(fileobj, ctx.file_name)
+        facts = check_workbook(fileobj, ctx.file_name)
+        refusal = rows_refusal(facts, ctx.file_name, ctx.sheet_name)
+        if refusal:
+            return _fatal(out, ctx, refusal)
         book = Workbook(fileobj)
     except WorkbookRefused as exc:
         return _fatal(out, ctx, exc.message, exc.sheet)
@@ -216,8 +247,8 @@ def _validate_book(book, ledger_type, ctx, out):
             continue
         raw_rows.append((row_number, values, percent_cols))
         if len(raw_rows) > cap:
-            return _fatal(out, ctx, _("工作表「%(sheet)s」超过每个台账 %(cap)s 行数据的上限：请拆分后分别上传，或删除"
-                                      "末尾的空白格式行。") % {"sheet": chosen.title, "cap": cap}, chosen.title)
+            return _fatal(out, ctx, too_many_rows_message(ctx.file_name, chosen.title, len(raw_rows), cap),
+                          chosen.title)
     if ctx.on_row:
         ctx.on_row(len(raw_rows), len(raw_rows))
     out.total_rows = len(raw_rows)

@@ -34,6 +34,7 @@ from .models import Ledger, LedgerUpload, LedgerVersion
 from .schemas import LEDGER_TYPE_CHOICES, LEDGER_TYPES
 from . import services
 from .services import LedgerError, city_districts
+from .validation import rows_refusal
 from .workbooks import error_workbook, ledger_workbook
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,18 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
 
+    def clean(self):
+        """Refuse a ledger over LEDGER_MAX_ROWS here, from the gate's row count, before the
+        upload is stored and its parse starts."""
+        cleaned = super().clean()
+        file = cleaned.get("file")
+        facts = getattr(file, "facts", None)
+        if facts is not None:
+            refusal = rows_refusal(facts, PurePath(file.name).name, cleaned.get("sheet_name") or "")
+            if refusal:
+                self.add_error("file", refusal)
+        return cleaned
+
 
 
 def queue_parse(upload_id):
@@ -185,6 +198,7 @@ def ledger_upload(request):
         form = UploadForm(units=units, initial={"unit": request.GET.get("unit") or units.first().pk,
                                                 "ledger_type": request.GET.get("type") or "parks"})
     return render(request, "ledgers/upload.html", {"form": form, "city": city, "limit": _limit_text(),
+                                                   "max_rows": f"{settings.LEDGER_MAX_ROWS:,}",
                                                    "types": list(LEDGER_TYPES.values())}, status=status)
 
 

@@ -72,6 +72,8 @@ CELL_COLUMN = re.compile(_P + rb'c\s(?:[^>]*?\s)?r="([A-Za-z]{1,4})\d')
 DIMENSION = re.compile(_P + rb'dimension\s(?:[^>]*?\s)?ref="([^"]{1,40})"')
 FORMULA_TAG = re.compile(_P + rb"f(?=[\s>/])")
 STRING_ITEM = re.compile(_P + rb"si(?=[\s>/])")
+# A cell value (<v>) or inline text (<t>) with something in it: the row holds data, not only formatting.
+CELL_TEXT = re.compile(_P + rb"[vt](?:\s[^>]*)?>[^<]")
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,9 @@ class WorkbookFacts:
     sheets: list = field(default_factory=list)  # titles, in the workbook's order
     has_formulas: bool = False
     shared_strings: int = 0
+    # Sheet title → rows holding a value (blank and formatting-only rows left out), for the
+    # row limits of each kind of import, announced before any parse starts.
+    rows: dict = field(default_factory=dict)
 
 
 def _mb(n):
@@ -402,6 +407,9 @@ class _Scanner:
         self.cells_in_row = 0
         self.dimension_seen = False
         self.strings = 0
+        self.value_rows = 0
+        self.in_row = False
+        self.row_has_value = False
 
     def check_run(self, length):
         if length > self.max_run:
@@ -459,6 +467,11 @@ class _Scanner:
             self.too_many_rows(self.rows)
         # Cells without r="" count by position within their row: count cells per row.
         for i, segment in enumerate(segments):
+            if i:  # a new <row> starts; segment 0 continues the row of the previous piece, if any
+                self.in_row, self.row_has_value = True, False
+            if self.in_row and not self.row_has_value and CELL_TEXT.search(segment):
+                self.row_has_value = True
+                self.value_rows += 1
             cells = len(CELL_TAG.findall(segment))
             self.cells_in_row = self.cells_in_row + cells if i == 0 else cells
             if self.cells_in_row > limits.columns:
@@ -473,5 +486,7 @@ class _Scanner:
             self.gate.facts.has_formulas = True
 
     def finish(self):
+        if self.is_sheet:
+            self.gate.facts.rows[self.sheet] = self.value_rows
         if self.is_strings:
             self.gate.facts.shared_strings += self.strings

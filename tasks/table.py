@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -31,8 +32,10 @@ from spreadsheets.gate import WorkbookRefused, check_workbook
 
 from .models import Review, Status, Task
 
-# Zip bombs and runaway sheets are refused by spreadsheets.gate before openpyxl parses anything.
-MAX_DATA_ROWS = 20_000
+# Zip bombs and runaway sheets are refused by spreadsheets.gate before openpyxl parses anything;
+# the rows of data by TASK_TABLE_MAX_ROWS (settings), from the gate's count before reading too.
+# Above the data in our template: the title row and the header (template_workbook).
+LEADING_ROWS = 2
 HEADER_SCAN_ROWS = 10
 MAX_ERRORS = 200
 # Excel serial numbers we accept as dates in a date column: 1990-01-01 .. 2099-12-31.
@@ -389,10 +392,22 @@ def open_workbook(fileobj, file_name, *, data_only=True):
         facts = check_workbook(fileobj, file_name)
     except WorkbookRefused as exc:
         raise TableError([FileError(file_name, exc.message)]) from None
+    cap = settings.TASK_TABLE_MAX_ROWS
+    for title, rows in facts.rows.items():
+        # Rows holding a value, less the template's title and header: "about", a header
+        # placed higher is a row over until the reading itself refuses the file.
+        if rows - LEADING_ROWS > cap:
+            raise TableError([FileError(file_name, too_many_rows_message(file_name, title, rows - LEADING_ROWS, cap))])
     try:
         return load_workbook(fileobj, read_only=True, data_only=data_only), facts.has_formulas
     except Exception:  # openpyxl raises many types for a damaged file
         raise TableError([CellError(file_name, _("文件已损坏或不是 Excel 工作簿，无法打开"))]) from None
+
+
+def too_many_rows_message(file_name, sheet, rows, cap):
+    return _("「%(file)s」工作表「%(sheet)s」约有 %(n)s 行数据，超过任务分解表 %(cap)s 行的上限：请分批导入（如按牵头单位"
+             "拆成几个文件），或请创建办调高 TASK_TABLE_MAX_ROWS 设置。") % {
+        "file": file_name, "sheet": sheet, "n": f"{rows:,}", "cap": f"{cap:,}"}
 
 
 def formula_cells(fileobj, file_name, sheet_title, columns):
@@ -534,9 +549,9 @@ def read_rows(workbook, file_name, dirs, formulas=None):
         cells = list(row[:width]) + [None] * (width - len(row))
         if all(cell_text(c) == "" for c in cells):
             continue
-        if len(parsed) >= MAX_DATA_ROWS:
-            errors.append(CellError(file_name, _("数据超过 %(n)s 行，请分批导入") % {"n": MAX_DATA_ROWS},
-                                    sheet=sheet.title, row=row_number))
+        if len(parsed) >= settings.TASK_TABLE_MAX_ROWS:
+            errors.append(CellError(file_name, _("数据超过 %(n)s 行的上限：请分批导入，或请创建办调高 TASK_TABLE_MAX_ROWS 设置")
+                                    % {"n": f"{settings.TASK_TABLE_MAX_ROWS:,}"}, sheet=sheet.title, row=row_number))
             break
         raw = {f: cells[c] for f, c in mapping.items()}
         values = {}

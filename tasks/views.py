@@ -372,6 +372,7 @@ def _import_page(request, campaign, *, form=None, errors=(), status=200):
     return render(request, "tasks/task_import.html", {
         "campaign": campaign, "form": form or UploadForm(), "errors": list(errors), "recent": recent,
         "columns": COLUMNS, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "max_rows": f"{settings.TASK_TABLE_MAX_ROWS:,}",
     }, status=status)
 
 

@@ -314,10 +314,21 @@ class StandardWorkbookValidationTests:
         assert message.startswith("「bomb.xlsx」解压后共有") and "超过 1 MB 的上限" in message
         assert opened == []
 
-    def test_it_caps_the_number_of_rows(self, garden, monkeypatch):
-        monkeypatch.setattr(standard_excel, "MAX_ROWS", 10)
-        (message,) = messages(parse(standard_workbook(garden), garden))
-        assert message == "文件 bad.xlsx，工作表「指标」：行数超过上限 10 行，请拆分或删除多余内容"
+    def test_it_refuses_a_sheet_over_the_row_limit_before_reading_it(self, garden, settings, monkeypatch):
+        content = standard_workbook(garden)
+        rows = openpyxl.load_workbook(io.BytesIO(content))["指标"].max_row - 1
+        settings.STANDARD_MAX_ROWS = rows - 1
+        monkeypatch.setattr(standard_excel.openpyxl, "load_workbook", lambda *a, **k: pytest.fail("opened"))
+        (message,) = messages(parse(content, garden))
+        assert message == (f"文件 bad.xlsx，工作表「指标」：约有 {rows} 行数据，超过每个工作表 {rows - 1} 行的上限：请拆分或"
+                           "删除多余内容，或请创建办调高 STANDARD_MAX_ROWS 设置")
+
+    def test_a_standard_at_the_row_limit_imports(self, garden, settings):
+        content = standard_workbook(garden)
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        settings.STANDARD_MAX_ROWS = max(book["指标"].max_row, book["阈值"].max_row) - 1
+        assert messages(parse(content, garden)) == []
+
 
     def test_it_requires_items_for_a_three_level_standard(self, eco):
         def edit(wb):

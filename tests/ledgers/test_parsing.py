@@ -261,6 +261,18 @@ class FileRejectionTests:
         assert not parse(xlsx([HEADER] + [[f"公园{i}"] + ROW[1:] for i in range(51)])).fatal
 
 
+    def test_it_refuses_a_ledger_over_the_limit_before_openpyxl_reads_it(self, settings, monkeypatch):
+        settings.LEDGER_MAX_ROWS = 50
+        opened = []
+        monkeypatch.setattr("ledgers.validation.Workbook", lambda *a, **k: opened.append(a))
+        content = xlsx([HEADER] + [[f"公园{i}"] + ROW[1:] for i in range(60)])
+        outcome = parse(content, name="城西公园.xlsx")
+        assert outcome.fatal and opened == [] and outcome.rows == []
+        # header on row 1 here, so the count from the template's layout is two short: "about"
+        assert outcome.errors[0]["message"].startswith("「城西公园.xlsx」：「城西公园.xlsx」工作表「Sheet1」约有 58 行数据，"
+                                                       "超过每份台账 50 行的上限")
+
+
 class RowCountTests:
     def test_it_counts_rows_of_a_sheet_that_states_no_dimension(self):
         from ledgers.parsing import Workbook as Book

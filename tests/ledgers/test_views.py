@@ -11,9 +11,11 @@ from ledgers.models import Ledger, LedgerUpload, LedgerVersion
 from ledgers.services import ledger_upload_confirm
 from organizations.models import AuditEntry
 
-from .conftest import park, template_with, upload_and_parse
+from .conftest import park, template_with, upload_and_parse, xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PARK_ROWS = [["公园名称", "所在城区", "公园类型", "面积（m²）", "纬度", "经度", "免费开放", "具备应急避险功能"],
+             ["人民公园", "城东区", "综合公园", 120000, 32.05, 118.78, "是", "否"]]
 
 
 def post_file(client, content, name="公园.xlsx", unit=None, ledger_type="parks", **extra):
@@ -120,6 +122,43 @@ class UploadViewTests:
         response = post_file(client_for(lead_staff), b"PK\x03\x04" + b"\0" * 80_000, unit=unit_a)
         assert response.status_code == 413 and "上传上限" in response.content.decode()
         assert not LedgerUpload.objects.exists()
+
+    def test_a_ledger_over_the_row_limit_is_refused_before_it_is_stored_or_parsed(
+            self, client_for, lead_staff, unit_a, campaign, settings, monkeypatch, tmp_path):
+        settings.LEDGER_MAX_ROWS = 20
+        read = []
+        monkeypatch.setattr("ledgers.validation.Workbook", lambda *a, **k: read.append(a))
+        monkeypatch.setattr("ledgers.services.ledger_upload_parse", lambda **k: read.append(k))
+        content = template_with("parks", [park(name=f"公园{i}") for i in range(20)])  # and the example row: 21
+        response = post_file(client_for(lead_staff), content, name="城东公园.xlsx", unit=unit_a)
+        body = response.content.decode()
+        assert response.status_code == 400
+        assert "「城东公园.xlsx」工作表「公园名录」约有 21 行数据，超过每份台账 20 行的上限" in body
+        assert "按区" in body and "LEDGER_MAX_ROWS" in body
+        assert read == [] and not LedgerUpload.objects.exists() and not Ledger.objects.exists()
+        assert not AuditEntry.objects.exists() and not any(tmp_path.rglob("*.xlsx"))
+
+    def test_the_upload_page_states_the_row_limit(self, client_for, lead_staff, campaign, settings):
+        settings.LEDGER_MAX_ROWS = 12345
+        body = client_for(lead_staff).get("/ledgers/upload/").content.decode()
+        assert "每份台账不超过 12,345 行数据" in body
+
+    def test_a_ledger_at_the_row_limit_imports(self, client_for, lead_staff, unit_a, campaign, settings):
+        settings.LEDGER_MAX_ROWS = 21
+        content = template_with("parks", [park(name=f"公园{i}") for i in range(20)])
+        response = post_file(client_for(lead_staff), content, unit=unit_a)
+        upload = LedgerUpload.objects.get()
+        assert response.status_code == 302 and upload.status == LedgerUpload.Status.READY
+        assert upload.row_count == 20 and upload.error_count == 0
+
+    def test_the_row_limit_looks_only_at_the_sheet_asked_for(self, client_for, lead_staff, unit_a, campaign, settings):
+        settings.LEDGER_MAX_ROWS = 5
+        content = xlsx(PARK_ROWS, title="公园", extra_sheets=[("底稿", [[i] for i in range(50)])])
+        response = post_file(client_for(lead_staff), content, unit=unit_a, sheet_name="公园")
+        assert response.status_code == 302 and LedgerUpload.objects.get().status == LedgerUpload.Status.READY
+        response = post_file(client_for(lead_staff), content, unit=unit_a)
+        assert response.status_code == 400 and "工作表「底稿」约有 47 行数据" in response.content.decode()
+        assert LedgerUpload.objects.count() == 1
 
     def test_a_big_file_is_parsed_by_the_job_queued_after_commit(self, client_for, lead_staff, unit_a, campaign,
                                                                 settings, monkeypatch,

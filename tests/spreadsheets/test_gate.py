@@ -68,6 +68,25 @@ class GateTests:
         for path in sorted((Path(settings.BASE_DIR) / "fixtures" / "ledgers").glob("*.xlsx")):
             assert check_workbook(path.read_bytes(), path.name).sheets, path.name
 
+    def test_it_counts_the_rows_holding_a_value_in_each_sheet(self):
+        from openpyxl.styles import Font
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "公园"
+        ws.append(["名称", "面积"])
+        for i in range(3000):  # well past one 64 KB chunk, so rows are cut between chunks
+            ws.append([f"公园{i}", i])
+        ws.append([None, None])  # blank
+        ws["C4000"].font = Font(bold=True)  # formatted, empty: no value
+        ws["A4001"] = "=1+1"  # a formula without a cached value: no value either
+        ws.append([])
+        other = wb.create_sheet("说明")
+        other["B2"] = "只有一行"
+        out = io.BytesIO()
+        wb.save(out)
+        assert check_workbook(out.getvalue(), "公园名录.xlsx").rows == {"公园": 3001, "说明": 1}
+
     def test_it_names_the_sheet_whose_rows_are_too_many(self):
         refused = refusal(content("rows_by_dimension"))
         assert refused.sheet == "Sheet1" and "工作表「Sheet1」" in refused.message and "100000" in refused.message

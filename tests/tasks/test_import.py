@@ -259,10 +259,25 @@ class ImportErrorTests:
         assert "D 列（标准或要求）" in errors[1]
         assert nothing_written()
 
-    def test_it_caps_the_number_of_rows(self, world, monkeypatch):
-        monkeypatch.setattr("tasks.table.MAX_DATA_ROWS", 3)
-        errors = errors_of(world, xlsx_bytes([row(i) for i in range(1, 6)]))
-        assert "数据超过 3 行" in errors[0] and "第 6 行" in errors[0]
+    def test_it_caps_the_number_of_rows_while_reading(self, world, settings):
+        settings.TASK_TABLE_MAX_ROWS = 3
+        # a header on row 1: the count before reading is one short, the reading refuses it
+        errors = errors_of(world, xlsx_bytes([row(i) for i in range(1, 5)], title=None))
+        assert "数据超过 3 行的上限" in errors[0] and "第 5 行" in errors[0] and "TASK_TABLE_MAX_ROWS" in errors[0]
+        assert nothing_written()
+
+    def test_it_refuses_a_table_over_the_row_limit_before_reading_it(self, world, settings, monkeypatch):
+        settings.TASK_TABLE_MAX_ROWS = 3
+        monkeypatch.setattr("tasks.table.load_workbook", lambda *a, **k: pytest.fail("openpyxl opened the file"))
+        errors = errors_of(world, xlsx_bytes([row(i) for i in range(1, 5)]))
+        assert errors == ["「任务分解表.xlsx」工作表「任务分解表」约有 4 行数据，超过任务分解表 3 行的上限：请分批导入（如按牵头"
+                          "单位拆成几个文件），或请创建办调高 TASK_TABLE_MAX_ROWS 设置。"]
+        assert nothing_written()
+
+    def test_a_table_at_the_row_limit_imports(self, world, settings, office_admin):
+        settings.TASK_TABLE_MAX_ROWS = 4
+        imp = preview(world, xlsx_bytes([row(i) for i in range(1, 5)]), office_admin)
+        assert task_table_import_commit(task_import=imp, user=office_admin)["new"] == 4
 
 
 class LargeTableTests:

@@ -41,6 +41,10 @@ class TaskViewBasicsTests:
     def test_read_only_pages_reject_post(self, client_for, office_admin, campaign, url):
         assert client_for(office_admin).post(url).status_code == 405
 
+    def test_the_import_page_states_the_row_limit(self, client_for, office_admin, campaign, settings):
+        settings.TASK_TABLE_MAX_ROWS = 12345
+        assert "不超过 12,345 行数据" in client_for(office_admin).get("/tasks/import/").content.decode()
+
     def test_an_unknown_task_is_404(self, client_for, office_admin, campaign):
         assert client_for(office_admin).get("/tasks/999999/").status_code == 404
 
