@@ -46,12 +46,14 @@ def _look(*, obj, level, deadline, policy, today):
             policy.next_change(deadline, today))
 
 
-def _deadline_event(*, obj, level, deadline, content_type, campaign_id, unit_id, now):
+def _deadline_events(*, obj, levels, deadline, content_type, campaign_id, unit_id, now):
+    if not levels:
+        return []
     # Titles are stored once, in the site's language: callers hold translation.override.
-    return AlertEvent(kind=AlertEvent.Kind.DEADLINE, content_type=content_type, object_id=obj.pk, level=level,
-                      deadline=deadline, campaign_id=campaign_id, unit_id=unit_id,
-                      title=str(obj.alert_title())[:300], url=obj.get_absolute_url(), created_at=now,
-                      next_attempt_at=now)
+    title, url = str(obj.alert_title())[:300], obj.get_absolute_url()
+    return [AlertEvent(kind=AlertEvent.Kind.DEADLINE, content_type=content_type, object_id=obj.pk, level=level,
+                       deadline=deadline, campaign_id=campaign_id, unit_id=unit_id, title=title, url=url,
+                       created_at=now, next_attempt_at=now) for level in levels]
 
 
 def alert_refresh(*, obj, today=None, policy=None):
@@ -74,8 +76,9 @@ def alert_refresh(*, obj, today=None, policy=None):
     with transaction.atomic():
         for crossed_level in crossed:
             with translation.override(settings.LANGUAGE_CODE):
-                event = _deadline_event(obj=obj, level=crossed_level, deadline=deadline, content_type=content_type,
-                                        campaign_id=campaign.pk, unit_id=unit.pk if unit else None, now=now)
+                [event] = _deadline_events(obj=obj, levels=[crossed_level], deadline=deadline,
+                                           content_type=content_type, campaign_id=campaign.pk,
+                                           unit_id=unit.pk if unit else None, now=now)
             event, was_created = AlertEvent.objects.get_or_create(
                 kind=AlertEvent.Kind.DEADLINE, content_type=content_type, object_id=obj.pk, level=crossed_level,
                 deadline=deadline,
@@ -169,9 +172,10 @@ def _detect_batch(model, batch, policies, level_sql, content_type, today, result
                 deadline = obj.alert_deadline()
                 crossed, level, next_at = _look(obj=obj, level=obj.due_level if deadline else None,
                                                 deadline=deadline, policy=policies[campaign_id], today=today)
-                new = [_deadline_event(obj=obj, level=crossed_level, deadline=deadline, content_type=content_type,
-                                       campaign_id=campaign_id, unit_id=getattr(obj, unit_attr), now=now)
-                       for crossed_level in crossed if (obj.pk, crossed_level, deadline) not in existing]
+                new = _deadline_events(
+                    obj=obj, levels=[lv for lv in crossed if (obj.pk, lv, deadline) not in existing],
+                    deadline=deadline, content_type=content_type, campaign_id=campaign_id,
+                    unit_id=getattr(obj, unit_attr), now=now)
             except Exception:  # one broken row must not wedge the run; it is looked at again next run
                 logger.exception("detect_overdue failed for %s %s", model.__name__, obj.pk)
                 continue
