@@ -69,18 +69,16 @@ def alert_refresh(*, obj, today=None, policy=None):
     deadline = obj.alert_deadline()
     crossed, level, next_at = _look(obj=obj, level=policy.level_on(deadline, today), deadline=deadline,
                                     policy=policy, today=today)
-    created = []
     content_type = ContentType.objects.get_for_model(obj)
     unit = obj.alert_unit()
-    now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        events = _deadline_events(obj=obj, levels=crossed, deadline=deadline, content_type=content_type,
+                                  campaign_id=campaign.pk, unit_id=unit.pk if unit else None, now=timezone.now())
+    created = []
     with transaction.atomic():
-        for crossed_level in crossed:
-            with translation.override(settings.LANGUAGE_CODE):
-                [event] = _deadline_events(obj=obj, levels=[crossed_level], deadline=deadline,
-                                           content_type=content_type, campaign_id=campaign.pk,
-                                           unit_id=unit.pk if unit else None, now=now)
+        for event in events:
             event, was_created = AlertEvent.objects.get_or_create(
-                kind=AlertEvent.Kind.DEADLINE, content_type=content_type, object_id=obj.pk, level=crossed_level,
+                kind=AlertEvent.Kind.DEADLINE, content_type=content_type, object_id=obj.pk, level=event.level,
                 deadline=deadline,
                 defaults={"campaign": campaign, "unit": unit, "title": event.title, "url": event.url},
             )
