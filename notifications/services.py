@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, CharField, DateField, Q, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -193,9 +194,12 @@ def _detect_batch(model, batch, policies, level_sql, content_type, today, result
         # deadline) — a batch has far fewer distinct deadlines than rows. Its parameters (ids
         # plus three per deadline) stay far below SQLite's 32 766 and PostgreSQL's 65 535.
         deadline_field = model.alert_deadline_field
-        next_sql = Case(*[When(Q(**{campaign_attr: campaign_id, deadline_field: deadline}), then=Value(next_at))
-                          for (campaign_id, deadline), next_at in next_looks.items()],
-                        default=Value(None), output_field=DateField())
+        # Cast: a batch whose objects are all escalated has only NULLs, which PostgreSQL types as text.
+        next_sql = Cast(Case(*[When(Q(**{campaign_attr: campaign_id, deadline_field: deadline}),
+                                    then=Value(next_at, output_field=DateField()))
+                               for (campaign_id, deadline), next_at in next_looks.items()],
+                             default=Value(None, output_field=DateField()), output_field=DateField()),
+                        output_field=DateField())
         model.objects.filter(pk__in=changed).update(alert_level=level_sql, next_alert_at=next_sql)
     if closed:
         model.objects.filter(pk__in=closed).update(next_alert_at=None)
