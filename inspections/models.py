@@ -349,13 +349,14 @@ class Finding(models.Model):
 
     # The contract of notifications.registry: the alert jobs call these.
 
+    alert_deadline_field = "deadline"
+    alert_campaign_field = "campaign"
+    alert_unit_field = "unit"
+
     @classmethod
     def alert_candidates(cls, today):
-        return (
-            cls.objects.filter(status__in=cls.UNIT_STATUSES)
-            .filter(Q(next_alert_at__lte=today) | Q(alert_level__isnull=True))
-            .select_related("campaign", "unit")
-        )
+        return cls.objects.filter(status__in=cls.UNIT_STATUSES).filter(
+            Q(next_alert_at__lte=today) | Q(alert_level__isnull=True))
 
     def alert_deadline(self):
         return self.deadline if self.status in self.UNIT_STATUSES else None

@@ -9,12 +9,13 @@ logger = logging.getLogger(__name__)
 
 @shared_task
 def detect_overdue():
-    from .services import alerts_detect
+    from .services import DetectResult, alerts_detect
 
-    created = alerts_detect()
+    result = DetectResult()
+    created = alerts_detect(result=result)
     if created:
         transaction.on_commit(queue_send)
-    logger.info("detect_overdue: %s new alert events", len(created))
+    logger.info("detect_overdue: %s new alert events, %s objects updated", len(created), result.updated)
     return len(created)
 
 

@@ -11,10 +11,12 @@ from dataclasses import field as dc_field
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, CharField, DateField, Q, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from indicators import states
 from indicators.calendar import levels_between
 from organizations.audit import audit_record, diff, snapshot_fields
 from organizations.models import AuditEntry, Membership, Unit
@@ -29,6 +31,32 @@ CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this belonged to a w
 MAX_ATTEMPTS = 8
 
 
+# Objects looked at per batch of the detect job: each batch costs a few queries (select and
+# lock, existing events, insert, update), so 100 000 candidates take about 50 batches.
+DETECT_BATCH = 2000
+# Events per INSERT: 18 parameters each stays below PostgreSQL's 65 535 bind parameters
+# (SQLite's 999 makes Django split further on its own).
+EVENT_INSERT_BATCH = 3000
+
+
+def _look(*, obj, level, deadline, policy, today):
+    """What one look at an object writes: the levels crossed (one event each), the level to
+    store and the day of the next look. A closed object keeps its level and is not looked at
+    again; an object back at blue (a new deadline) is watched again from the start."""
+    return (levels_between(obj.alert_level, level), level if deadline else obj.alert_level,
+            policy.next_change(deadline, today))
+
+
+def _deadline_events(*, obj, levels, deadline, content_type, campaign_id, unit_id, now):
+    if not levels:
+        return []
+    # Titles are stored once, in the site's language: callers hold translation.override.
+    title, url = str(obj.alert_title())[:300], obj.get_absolute_url()
+    return [AlertEvent(kind=AlertEvent.Kind.DEADLINE, content_type=content_type, object_id=obj.pk, level=level,
+                       deadline=deadline, campaign_id=campaign_id, unit_id=unit_id, title=title, url=url,
+                       created_at=now, next_attempt_at=now) for level in levels]
+
+
 def alert_refresh(*, obj, today=None, policy=None):
     """Bring one object's alert level up to date; create an event for each level crossed.
 
@@ -40,51 +68,143 @@ def alert_refresh(*, obj, today=None, policy=None):
     campaign = obj.alert_campaign()
     policy = policy or campaign.alert_policy()
     deadline = obj.alert_deadline()
-    level = policy.level_on(deadline, today)
-    created = []
+    crossed, level, next_at = _look(obj=obj, level=policy.level_on(deadline, today), deadline=deadline,
+                                    policy=policy, today=today)
     content_type = ContentType.objects.get_for_model(obj)
     unit = obj.alert_unit()
-    with translation.override(settings.LANGUAGE_CODE):  # stored once, in the site's language
-        title = str(obj.alert_title())
+    with translation.override(settings.LANGUAGE_CODE):
+        events = _deadline_events(obj=obj, levels=crossed, deadline=deadline, content_type=content_type,
+                                  campaign_id=campaign.pk, unit_id=unit.pk if unit else None, now=timezone.now())
+    created = []
     with transaction.atomic():
-        for crossed in levels_between(obj.alert_level, level):
+        for event in events:
             event, was_created = AlertEvent.objects.get_or_create(
-                kind=AlertEvent.Kind.DEADLINE,
-                content_type=content_type,
-                object_id=obj.pk,
-                level=crossed,
+                kind=AlertEvent.Kind.DEADLINE, content_type=content_type, object_id=obj.pk, level=event.level,
                 deadline=deadline,
-                defaults={
-                    "campaign": campaign,
-                    "unit": unit,
-                    "title": title[:300],
-                    "url": obj.get_absolute_url(),
-                },
+                defaults={"campaign": campaign, "unit": unit, "title": event.title, "url": event.url},
             )
             if was_created:
                 created.append(event)
-        type(obj).objects.filter(pk=obj.pk).update(
-            alert_level=level if deadline else obj.alert_level,
-            next_alert_at=policy.next_change(deadline, today),
-        )
+        type(obj).objects.filter(pk=obj.pk).update(alert_level=level, next_alert_at=next_at)
     return created
 
 
-def alerts_detect(*, today=None):
-    """Every registered model's objects that are due for a look; returns the events created."""
+def _level_sql(model, policies, today):
+    """The level (blue / yellow / red / escalated) of every held candidate, in SQL: the
+    states' own SQL twin of AlertPolicy.level_on (indicators.states.deadline_q), with each
+    campaign's policy."""
+    field, campaign = model.alert_deadline_field, f"{model.alert_campaign_field}_id"
+    whens = []
+    for campaign_id, policy in policies.items():
+        ours = Q(**{campaign: campaign_id})
+        # Escalated is a subset of overdue: the first match wins.
+        whens += [When(ours & states.deadline_q(state, field, today, policy), then=Value(level))
+                  for state, level in ((states.ESCALATED, "escalated"), (states.OVERDUE, "red"),
+                                       (states.DUE_SOON, "yellow"))]
+    return Case(*whens, default=Value("blue"), output_field=CharField())
+
+
+@dataclass
+class DetectResult:
+    created: list = dc_field(default_factory=list)
+    updated: int = 0
+
+    @property
+    def rows_written(self):
+        return len(self.created) + self.updated
+
+
+def alerts_detect(*, today=None, result=None):
+    """Every registered model's objects that are due for a look; returns the events created
+    (unsaved copies: bulk inserts return no ids). Set-based: a bounded number of queries per
+    batch of DETECT_BATCH objects, whatever their number; pass a DetectResult to also learn
+    how many objects were updated."""
     today = today or timezone.localdate()
-    policies = {}
-    created = []
+    result = result if result is not None else DetectResult()
     for model in ALERTABLE_MODELS:
-        for obj in model.alert_candidates(today):
-            campaign = obj.alert_campaign()
-            if campaign.pk not in policies:
-                policies[campaign.pk] = campaign.alert_policy()
+        _detect_model(model, today, result)
+    return result.created
+
+
+def _detect_model(model, today, result):
+    candidates = model.alert_candidates(today).select_related(None)
+    campaign_field = model.alert_campaign_field
+    Campaign = model._meta.get_field(campaign_field).related_model
+    policies = {c.pk: c.alert_policy()
+                for c in Campaign.objects.filter(pk__in=candidates.values(f"{campaign_field}_id"))}
+    if not policies:
+        return  # nothing due: one query
+    content_type = ContentType.objects.get_for_model(model)
+    level_sql = _level_sql(model, policies, today)
+    after = 0
+    while True:
+        batch = None
+        try:
+            with transaction.atomic():
+                # Locked (PostgreSQL) in pk order: a deadline written meanwhile waits for this batch
+                # and then clears the alert fields; a second detect run waits, then skips the rows
+                # this one moved on.
+                batch = list(candidates.filter(pk__gt=after).annotate(due_level=level_sql)
+                             .order_by("pk").select_for_update()[:DETECT_BATCH])
+                if not batch:
+                    return
+                after = batch[-1].pk
+                _detect_batch(model, batch, policies, level_sql, content_type, today, result)
+        except Exception:
+            if batch is None:
+                raise  # the select itself failed: no way past it
+            # One broken batch must not wedge the run; its objects are looked at again next run.
+            logger.exception("detect_overdue failed for %s %s..%s", model.__name__, batch[0].pk, batch[-1].pk)
+
+
+def _detect_batch(model, batch, policies, level_sql, content_type, today, result):
+    campaign_attr, unit_attr = f"{model.alert_campaign_field}_id", f"{model.alert_unit_field}_id"
+    existing = set(AlertEvent.objects.filter(
+        kind=AlertEvent.Kind.DEADLINE, content_type=content_type, object_id__gte=batch[0].pk,
+        object_id__lte=batch[-1].pk).values_list("object_id", "level", "deadline"))
+    now = timezone.now()
+    events, changed, closed, next_looks = [], [], [], {}
+    with translation.override(settings.LANGUAGE_CODE):
+        for obj in batch:
             try:
-                created += alert_refresh(obj=obj, today=today, policy=policies[campaign.pk])
-            except Exception:  # one broken row must not wedge the run
-                logger.exception("alert_refresh failed for %s %s", model.__name__, obj.pk)
-    return created
+                campaign_id = getattr(obj, campaign_attr)
+                deadline = obj.alert_deadline()
+                crossed, level, next_at = _look(obj=obj, level=obj.due_level if deadline else None,
+                                                deadline=deadline, policy=policies[campaign_id], today=today)
+                new = _deadline_events(
+                    obj=obj, levels=[lv for lv in crossed if (obj.pk, lv, deadline) not in existing],
+                    deadline=deadline, content_type=content_type, campaign_id=campaign_id,
+                    unit_id=getattr(obj, unit_attr), now=now)
+            except Exception:  # one broken row must not wedge the run; it is looked at again next run
+                logger.exception("detect_overdue failed for %s %s", model.__name__, obj.pk)
+                continue
+            events += new
+            if (level, next_at) == (obj.alert_level, obj.next_alert_at):
+                continue
+            if deadline is None:  # not held (the contract's candidates never are): keeps its level
+                closed.append(obj.pk)
+            else:
+                changed.append(obj.pk)
+                next_looks[(campaign_id, deadline)] = next_at
+    # ON CONFLICT DO NOTHING: the unique constraint keeps each (object, level, deadline) once
+    # whatever else runs at the same time.
+    AlertEvent.objects.bulk_create(events, batch_size=EVENT_INSERT_BATCH, ignore_conflicts=True)
+    if changed:
+        # One UPDATE: the level from the same SQL as the select, the next look by (campaign,
+        # deadline) — a batch has far fewer distinct deadlines than rows. Its parameters (ids
+        # plus three per deadline) stay far below SQLite's 32 766 and PostgreSQL's 65 535.
+        deadline_field = model.alert_deadline_field
+        # Cast: a batch whose objects are all escalated has only NULLs, which PostgreSQL types as text.
+        next_sql = Cast(Case(*[When(Q(**{campaign_attr: campaign_id, deadline_field: deadline}),
+                                    then=Value(next_at, output_field=DateField()))
+                               for (campaign_id, deadline), next_at in next_looks.items()],
+                             default=Value(None, output_field=DateField()), output_field=DateField()),
+                        output_field=DateField())
+        model.objects.filter(pk__in=changed).update(alert_level=level_sql, next_alert_at=next_sql)
+    if closed:
+        model.objects.filter(pk__in=closed).update(next_alert_at=None)
+    result.created += events
+    result.updated += len(changed) + len(closed)
 
 
 def event_record(*, kind, key, target, unit, campaign, actor=None, title=None, url=None, note="", deadline=None):

@@ -248,13 +248,14 @@ class Task(models.Model):
 
     # The contract of notifications.registry: the alert jobs call these.
 
+    alert_deadline_field = "due_on"
+    alert_campaign_field = "campaign"
+    alert_unit_field = "lead_unit"
+
     @classmethod
     def alert_candidates(cls, today):
-        return (
-            cls.objects.filter(review_state__in=OPEN_REVIEW_STATES)
-            .filter(Q(next_alert_at__lte=today) | Q(alert_level__isnull=True))
-            .select_related("campaign", "lead_unit", "responsible_person", "responsible_leader")
-        )
+        return cls.objects.filter(review_state__in=OPEN_REVIEW_STATES).filter(
+            Q(next_alert_at__lte=today) | Q(alert_level__isnull=True))
 
     def alert_deadline(self):
         return self.due_on if self.is_open else None

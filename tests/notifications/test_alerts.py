@@ -4,11 +4,16 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from indicators.models import Holiday
+from inspections.models import Finding
 from notifications.models import AlertEvent, DeliveryAttempt, Notification
-from notifications.services import alerts_detect, alerts_send
+from notifications.services import DetectResult, alerts_detect, alerts_send
+from tasks.models import Task
 from tests.notifications.conftest import MON
 
 D = timedelta
@@ -65,6 +70,62 @@ class DetectTests:
         campaign.save()
         with travel(MON - D(4)):  # Thursday: within three working days (Thu, Fri, Mon)
             assert [e.level for e in alerts_detect()] == ["yellow"]
+
+
+def add_objects(campaign, unit, n, *, first_seq, deadline=MON):
+    Task.objects.bulk_create([Task(campaign=campaign, seq=first_seq + i, content=f"任务{i}", lead_unit=unit,
+                                   due_on=deadline) for i in range(n)])
+    Finding.objects.bulk_create([Finding(campaign=campaign, unit=unit, found_on=MON - D(20), deadline=deadline,
+                                         description=f"问题{i}", address="人民路") for i in range(n)])
+
+
+def writes(queries):
+    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+class DetectBatchTests:
+    def test_it_costs_the_same_queries_for_5_and_for_50_objects_and_a_rerun_writes_nothing(self, campaign, unit_a):
+        counts = []
+        with travel(MON - D(3)):  # due within three days: every object turns yellow
+            for first_seq, n in ((1, 5), (100, 50)):
+                add_objects(campaign, unit_a, n, first_seq=first_seq)
+                ContentType.objects.clear_cache()
+                with CaptureQueriesContext(connection) as first_pass:
+                    assert [e.level for e in alerts_detect()] == ["yellow"] * (2 * n)
+                counts.append(len(first_pass))
+            with CaptureQueriesContext(connection) as rerun:
+                result = DetectResult()
+                assert alerts_detect(result=result) == []
+        assert counts[0] == counts[1]
+        assert writes(rerun.captured_queries) == [] and result.rows_written == 0
+        assert AlertEvent.objects.filter(level="yellow").count() == 110
+        assert set(Task.objects.values_list("alert_level", "next_alert_at")) == {("yellow", MON + D(1))}
+        assert set(Finding.objects.values_list("alert_level", "next_alert_at")) == {("yellow", MON + D(1))}
+
+    def test_it_stores_the_level_and_next_look_of_the_policy_for_every_deadline(self, campaign, unit_a):
+        campaign.working_days = True
+        campaign.save()
+        Holiday.objects.create(date=MON + D(4), name="端午节")
+        Holiday.objects.create(date=MON - D(2), name="调休", is_workday=True)  # a Saturday worked
+        for offset in range(-12, 13):
+            add_objects(campaign, unit_a, 1, first_seq=100 + offset, deadline=MON + D(offset))
+        policy = campaign.alert_policy()
+        with travel(MON):
+            alerts_detect()
+        for obj in list(Task.objects.all()) + list(Finding.objects.all()):
+            deadline = obj.alert_deadline()
+            assert (obj.alert_level, obj.next_alert_at) == (policy.level_on(deadline, MON),
+                                                            policy.next_change(deadline, MON)), deadline
+
+    def test_one_broken_row_does_not_wedge_the_run(self, campaign, unit_a, monkeypatch):
+        add_objects(campaign, unit_a, 3, first_seq=1)
+        original = Task.alert_title
+        monkeypatch.setattr(Task, "alert_title", lambda self: 1 / 0 if self.seq == 2 else original(self))
+        with travel(MON + D(1)):
+            assert len(alerts_detect()) == 2 * 2 + 3 * 2  # yellow and red for each good row
+            assert dict(Task.objects.values_list("seq", "alert_level")) == {1: "red", 2: None, 3: "red"}
+            monkeypatch.undo()
+            assert [e.level for e in alerts_detect()] == ["yellow", "red"]  # the mended row, next run
 
 
 def postgres_only():
