@@ -79,7 +79,7 @@ FORM_PAGES = [
     ("office", lambda w: f"/inspections/accountability/units/{w['unit_b'].pk}/"),
     ("office", lambda w: "/inspections/settings/"),
     ("office", lambda w: "/reports/briefings/"),
-    ("office", lambda w: f"/campaigns/{w['campaign'].pk}/indicators/{w['indicator'].pk}/"),
+    ("office", lambda w: f"/campaigns/{w['campaign'].pk}/indicators/{w['manual_indicator'].pk}/"),
 ]
 
 LIST_PAGES = [

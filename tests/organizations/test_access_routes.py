@@ -117,6 +117,9 @@ def world(db, settings, tmp_path):
                                unit="个/万人", thresholds=[{"tier": "garden", "comparator": "gte", "value": 0.06}])
     indicator.measure.formula_key = "comprehensive_parks_per_10k"
     indicator.measure.save()
+    # A hand-entered indicator: its page carries the value form (a computed one has none).
+    manual_indicator = make_indicator(standard, node, "2.1", "城市污水处理率", measure_key="sewage_treatment_rate",
+                                      thresholds=[{"tier": "garden", "comparator": "gte", "value": 95}])
     campaign = Campaign.objects.create(
         name="测试市国家园林城市复查", city=city, office=office_unit, kind="re_inspection", tier=Tier.GARDEN,
         built_up_area_km2=Decimal("10"), urban_population=Decimal("20"), is_active=True,
@@ -164,7 +167,7 @@ def world(db, settings, tmp_path):
         "round": round_, "task": task, "milestone": milestone, "evidence": evidence, "task_import": task_import,
         "ledger": version.ledger, "version": version, "upload": pending, "value": value,
         "notification": notification, "briefing": briefing, "leader_person": leader_person,
-        "channel": channel,
+        "channel": channel, "manual_indicator": manual_indicator,
     }
 
 
