@@ -82,5 +82,19 @@ def deadline_matches(state, deadline, on, policy):
     }[state]
 
 
+def item_in_state(state, *, closed, handed_in, deadline, on, policy):
+    """The pure twin of a model's state_q, once closed and handed in are known for one item."""
+    if state == CLOSED:
+        return closed
+    if state == SUBMITTED:
+        return handed_in
+    if state == OPEN:
+        return not closed
+    held = not closed and not handed_in
+    if state == "held":
+        return held
+    return held and deadline_matches(state, deadline, on, policy)
+
+
 def default_policy():
     return AlertPolicy()

@@ -314,16 +314,8 @@ class Finding(models.Model):
         handed_in = not closed and (
             (self.status == self.Status.SUBMITTED and states.before(self.submitted_at, end))
             or (self.status == self.Status.CLOSED and states.known_before(self.submitted_at, end)))
-        if state == states.CLOSED:
-            return closed
-        if state == states.SUBMITTED:
-            return handed_in
-        if state == states.OPEN:
-            return not closed
-        held = not closed and not handed_in
-        if state == "held":
-            return held
-        return held and states.deadline_matches(state, self.deadline, on, policy or default_policy())
+        return states.item_in_state(state, closed=closed, handed_in=handed_in, deadline=self.deadline, on=on,
+                                    policy=policy or default_policy())
 
     def held_on(self, on):
         return self.in_state("held", on)

@@ -204,16 +204,8 @@ class Task(models.Model):
         handed_in = not closed and (
             (self.review_state == Review.SUBMITTED and states.before(self.submitted_at, end))
             or (self.review_state == Review.ACCEPTED and states.known_before(self.submitted_at, end)))
-        if state == states.CLOSED:
-            return closed
-        if state == states.SUBMITTED:
-            return handed_in
-        if state == states.OPEN:
-            return not closed
-        held = not closed and not handed_in
-        if state == "held":
-            return held
-        return held and states.deadline_matches(state, self.due_on, on, policy or default_policy())
+        return states.item_in_state(state, closed=closed, handed_in=handed_in, deadline=self.due_on, on=on,
+                                    policy=policy or default_policy())
 
     def is_overdue(self, today):
         return self.in_state(states.OVERDUE, today)
