@@ -367,7 +367,9 @@ class Finding(models.Model):
         return None, responsible_leaders(self.unit)
 
     def alert_title(self):
-        return str(_("督查问题 #%(pk)s：%(text)s")) % {"pk": self.pk, "text": self.description[:60]}
+        from notifications import titles
+
+        return titles.render(titles.FINDING, pk=self.pk, text=self.description[:60])
 
     def get_absolute_url(self):
         from django.urls import reverse

@@ -452,14 +452,14 @@ def _notify_confirmed_for_unit(*, version, ledger, upload, user):
     from django.utils import translation
 
     from notifications.services import event_record
+    from notifications import titles
     from organizations.models import Membership
 
     user = _user(user)
     if user is None or Membership.objects.filter(user=user, unit=ledger.unit).exists():
         return
     with translation.override(settings.LANGUAGE_CODE):  # stored in the site's language, as the alert job writes
-        title = _("%(ledger)s v%(n)s 已由%(who)s代为确认") % {"ledger": ledger, "n": version.number,
-                                                          "who": _person(user)}
+        title = titles.render(titles.LEDGER_CONFIRMED, ledger=ledger, n=version.number, who=_person(user))
     event_record(kind="ledger_confirmed", key=f"ledgerversion:{version.pk}:confirmed", target=version,
                  unit=ledger.unit, campaign=campaign_for_city(ledger.city, upload.campaign), actor=user,
                  title=title, url=reverse("ledger_version", args=[version.pk]))

@@ -78,6 +78,13 @@ class AlertEvent(models.Model):
         return f"{self.label} · {self.title}"
 
     @property
+    def shown_title(self):
+        """The title in the reader's language (stored in the site's language)."""
+        from .titles import shown
+
+        return shown(self.title)
+
+    @property
     def is_alert(self):
         return self.kind == self.Kind.DEADLINE
 

@@ -263,7 +263,9 @@ class Task(models.Model):
         return self.responsible_person, [p for p in leaders if p is not None]
 
     def alert_title(self):
-        return str(_("任务 %(seq)s：%(text)s")) % {"seq": self.seq, "text": self.content[:60]}
+        from notifications import titles
+
+        return titles.render(titles.TASK, seq=self.seq, text=self.content[:60])
 
     def get_absolute_url(self):
         return reverse("task_detail", args=[self.pk])

@@ -62,6 +62,14 @@ def test_office_walks_the_overview_in_both_languages(browser, live_server):
     body = browser.find_element(By.TAG_NAME, "body").text
     assert "Veto indicators not met" in body
     assert "Not met" in rows(browser)["2.2"].text
+    assert not rows(browser)["2.2"].find_element(By.CSS_SELECTOR, ".show-phone .badge").is_displayed()
     screenshot(browser, "overview-en-desktop", full_page=True)
     set_window(browser, "phone")
+    browser.get(f"{live_server.url}/campaigns/{campaign.pk}/")
+    # Nothing of the table is cut off at phone width: every row's status is on screen.
+    wrap = browser.find_element(By.CSS_SELECTOR, ".overview-table").find_element(By.XPATH, "..")
+    assert browser.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", wrap)
+    status = rows(browser)["2.2"].find_element(By.CSS_SELECTOR, ".show-phone .badge")
+    assert status.is_displayed() and status.text == "Not met"
+    assert browser.execute_script("return arguments[0].getBoundingClientRect().right <= window.innerWidth", status)
     screenshot(browser, "overview-en-phone", full_page=True)

@@ -64,3 +64,50 @@ class UnitChannelPageTests:
         response = client_for(office_admin).post(f"/notifications/channels/{channel.pk}/delete/")
         assert response.status_code == 302 and not UnitChannel.objects.exists()
         assert AuditEntry.objects.filter(object_id=str(channel.pk), action="delete").exists()
+
+
+class NotificationTitleLanguageTests:
+    """Titles are stored in the site's language and shown in the reader's: an English reader
+    sees "Task 1: …", not 任务 1：…, without a query per item."""
+
+    def _notify(self, user, target):
+        from django.contrib.contenttypes.models import ContentType
+        from django.utils import translation
+
+        from notifications.models import AlertEvent, Notification
+
+        with translation.override("en"):  # whoever triggers it, the title is stored in Chinese
+            from notifications.services import event_record
+
+            event = event_record(kind="task_sent_back", key=f"t:{target.pk}:{ContentType.objects.get_for_model(target).pk}",
+                                 target=target, unit=user.person.unit, campaign=target.campaign)
+        Notification.objects.create(user=user, alert=event)
+        return AlertEvent.objects.get(pk=event.pk)
+
+    def test_task_and_finding_titles_follow_the_reader(self, client_for, lead_staff, task):
+        from datetime import date
+
+        from inspections.models import Finding
+
+        finding = Finding.objects.create(campaign=task.campaign, unit=task.lead_unit, description="公园座椅破损：三处",
+                                         found_on=date(2026, 6, 1), deadline=date(2026, 6, 8))
+        stored = [self._notify(lead_staff, task).title, self._notify(lead_staff, finding).title]
+        assert stored == ["任务 1：完成绿线公示", f"督查问题 #{finding.pk}：公园座椅破损：三处"]
+        client = client_for(lead_staff)
+        body = client.get("/notifications/").content.decode()
+        assert "任务 1：完成绿线公示" in body and f"督查问题 #{finding.pk}：" in body
+        client.cookies["django_language"] = "en"
+        body = client.get("/notifications/").content.decode()
+        assert "Task 1: 完成绿线公示" in body and f"Finding #{finding.pk}: 公园座椅破损：三处" in body
+        assert "任务 1：" not in body and "督查问题 #" not in body
+
+    def test_an_unknown_wording_is_shown_as_stored(self, settings):
+        from django.utils import translation
+
+        from notifications.titles import shown
+
+        with translation.override("en"):
+            assert shown("台账已更新") == "台账已更新"
+            assert shown("任务 7：种树") == "Task 7: 种树"
+        with translation.override("zh-hans"):
+            assert shown("任务 7：种树") == "任务 7：种树"
