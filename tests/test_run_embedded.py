@@ -63,7 +63,7 @@ class RunEmbeddedTests:
 
         first = start()
         try:
-            assert wait_for(lambda: groups(run) and all(map(alive, groups(run).values())))
+            assert wait_for(lambda: groups(run) and all(map(alive, groups(run).values())), seconds=120)
             crashed = groups(run)
             seen.append(crashed)
             assert len(set(crashed.values())) == 3  # three processes, three groups: beat is not the worker's
@@ -72,12 +72,15 @@ class RunEmbeddedTests:
             assert all(map(alive, crashed.values()))
 
             second = start()
-            assert wait_for(lambda: groups(run) and groups(run) != crashed and all(map(alive, groups(run).values())))
+            # Stopping the orphans may take up to 20 s per group (TERM, then KILL) before the new
+            # ones start: on a loaded machine that is the whole first minute.
+            assert wait_for(lambda: groups(run) and groups(run) != crashed and all(map(alive, groups(run).values())),
+                            seconds=180)
             seen.append(groups(run))
             assert not any(map(alive, crashed.values()))  # the orphans were stopped first
 
             second.send_signal(signal.SIGTERM)
-            assert second.wait(timeout=60) == 0
+            assert second.wait(timeout=180) == 0
             assert not any(map(alive, seen[-1].values()))
             assert not list(run.glob("*.pgid"))
         finally:
