@@ -24,7 +24,7 @@ class LedgerUploadAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ("ledger", "original_name", "status", "row_count", "error_count", "uploaded_by", "uploaded_at")
     list_filter = ("status", "ledger__ledger_type")
     list_select_related = ("ledger__unit", "uploaded_by")
-    exclude = ("result",)  # can be megabytes; the preview page shows it
+    exclude = ("result",)  # the preview page shows it
 
     def product_url(self, obj):
         return reverse("ledger_upload_detail", args=[obj.pk])

@@ -90,7 +90,8 @@ class LedgerUpload(models.Model):
     heartbeat_at = models.DateTimeField(_("解析心跳"), default=timezone.now)
     # Parses started since the upload (or its last retry by hand); failed after the last one.
     parse_attempts = models.PositiveSmallIntegerField(_("解析次数"), default=0)
-    # Parsed rows, errors, notes and the comparison with base_version (see validation.Outcome).
+    # The parse's summary, a few KB whatever the row count: notes, sheets, columns, the first
+    # errors and the diff counts. The rows themselves are LedgerUploadRow (see ledgers/staging.py).
     result = models.JSONField(_("解析结果"), default=dict, blank=True)
     row_count = models.PositiveIntegerField(_("有效行数"), default=0)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
@@ -168,6 +169,46 @@ class LedgerUpload(models.Model):
         if not self.has_changes:
             return _("与当前版本相比没有任何变化，无需确认。")
         return None
+
+
+class LedgerUploadRow(models.Model):
+    """One row of an upload's preview, written in batches by the parse: a valid row of the file
+    (added, changed or unchanged against the base version), a row with errors, a skipped row, or
+    a row of the base version the file no longer has (removed). Confirm reads the valid rows;
+    the preview pages through each kind. Confirm deletes all but the error rows (the skipped
+    rows' workbook of a valid-rows-only import); cancel deletes them all."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("新增")
+        CHANGED = "changed", _("修改")
+        UNCHANGED = "unchanged", _("未变")
+        ERROR = "error", _("有错误")
+        SKIPPED = "skipped", _("已跳过")
+        REMOVED = "removed", _("删除")
+
+    VALID = (Kind.ADDED, Kind.CHANGED, Kind.UNCHANGED)
+
+    upload = models.ForeignKey(LedgerUpload, verbose_name=_("上传"), on_delete=models.CASCADE,
+                               related_name="staged_rows")
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    # The file's row; for a removed row, its row in the base version.
+    row_number = models.PositiveIntegerField(_("行号"))
+    key = models.CharField(_("识别键"), max_length=400, blank=True)
+    # Valid rows: the parsed data; removed rows: the base version's data.
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    # changed: old_row, fields [label, old, new]; error: raw, messages, problems; skipped: reason;
+    # removed: has_error.
+    detail = models.JSONField(_("说明"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("上传预览行")
+        verbose_name_plural = _("上传预览行")
+        ordering = ["upload", "kind", "row_number"]
+        # Every read is one kind of one upload in row order: a page of the preview, confirm.
+        indexes = [models.Index(fields=["upload", "kind", "row_number"], name="ledger_staged_row_page")]
+
+    def __str__(self):
+        return f"{self.upload_id} {self.kind} #{self.row_number}"
 
 
 class LedgerVersion(models.Model):

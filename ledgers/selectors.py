@@ -7,9 +7,10 @@ from django.http import Http404
 
 from organizations.access import descendant_ids, get_access
 from organizations.models import Membership, Unit
+from organizations.paging import page_number
 
 from .formulas import FORMULAS, parse_ranges
-from .models import Ledger, LedgerRow, LedgerUpload, LedgerVersion
+from .models import Ledger, LedgerRow, LedgerUpload, LedgerUploadRow, LedgerVersion
 from .schemas import DECIMAL, LAT, LEDGER_TYPES, LNG, NOTE_COLUMN, VALUE
 
 NUMERIC_KINDS = (DECIMAL, LAT, LNG, VALUE)
@@ -146,31 +147,109 @@ def row_cells(schema, data, columns=None):
     return [_cell(c, data.get(c.key)) for c in (columns or display_columns(schema))]
 
 
+PREVIEW_PAGE_SIZE = 100
+# The preview's lists, in page order: name, the row kind each pages through, the upload's count.
+PREVIEW_LISTS = (
+    ("errors", LedgerUploadRow.Kind.ERROR, "error_row_count"),
+    ("added", LedgerUploadRow.Kind.ADDED, "added"),
+    ("changed", LedgerUploadRow.Kind.CHANGED, "changed"),
+    ("removed", LedgerUploadRow.Kind.REMOVED, "removed"),
+    ("skipped", LedgerUploadRow.Kind.SKIPPED, None),
+)
+
+
+@dataclass
+class PreviewList:
+    name: str
+    total: int  # rows of this kind, exact
+    page: int
+    pages: int
+    first: int  # position of the first row shown, 1-based (0 when empty)
+    items: list
+
+    @property
+    def last(self):
+        return self.first + len(self.items) - 1 if self.items else 0
+
+    @property
+    def previous_page(self):
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def next_page(self):
+        return self.page + 1 if self.page < self.pages else None
+
+
 @dataclass
 class Preview:
     columns: list
-    added: list  # (row number, cells)
-    changed: list  # dicts: row, old_row, key, fields
-    removed: list  # (old row number, cells)
-    errors: list
+    added: PreviewList  # items: (row number, cells)
+    changed: PreviewList  # items: dicts row, old_row, key, fields
+    removed: PreviewList  # items: (old row number, cells, has error)
+    errors: PreviewList  # items: problem dicts (row, column, header, expected, found, message)
+    skipped: PreviewList  # items: (row number, reason)
+    file_errors: list  # errors of the file as a whole (no row), from the summary
     notes: list
-    skipped: list
     sheets: list
     diff: dict
+    skipped_count: int
 
 
-def upload_preview(upload, error_limit=300):
+def _problems(row):
+    detail = row.detail or {}
+    if detail.get("problems"):
+        return detail["problems"]
+    return [{"row": row.row_number, "column": "", "header": "", "expected": "", "found": "", "message": m}
+            for m in detail.get("messages", [])]
+
+
+def upload_preview(upload, *, list_name="", page=""):
+    """The preview page: the summary, and one page (PREVIEW_PAGE_SIZE rows) of each list — the
+    page asked for of `list_name`, the first of the others. One query per non-empty list,
+    whatever the row count; cancelled and failed uploads keep no rows."""
     schema = upload.ledger.schema
     result = upload.result or {}
-    diff = result.get("diff") or {}
     columns = display_columns(schema)
-    rows = {r["row"]: r["data"] for r in result.get("rows", [])}
-    added = [(n, row_cells(schema, rows.get(n, {}), columns)) for n in diff.get("added", [])]
-    removed = [(r["old_row"], row_cells(schema, r["data"], columns), r.get("has_error", False))
-               for r in diff.get("removed", [])]
-    return Preview(columns=columns, added=added, changed=diff.get("changed", []), removed=removed,
-                   errors=result.get("errors", [])[:error_limit], notes=result.get("notes", []),
-                   skipped=result.get("skipped", []), sheets=result.get("sheets", []), diff=diff)
+    has_rows = upload.status in (LedgerUpload.Status.READY, LedgerUpload.Status.CONFIRMED)
+    lists = {}
+    for name, kind, count_field in PREVIEW_LISTS:
+        total = getattr(upload, count_field) if count_field else result.get("skipped_count", 0)
+        if not has_rows or (upload.status == LedgerUpload.Status.CONFIRMED and name != "errors"):
+            total = 0
+        number = page_number(page if name == list_name else "", total, PREVIEW_PAGE_SIZE)
+        start = (number - 1) * PREVIEW_PAGE_SIZE
+        rows = []
+        if total:
+            rows = list(LedgerUploadRow.objects.filter(upload=upload, kind=kind).order_by("row_number", "id")
+                        [start:start + PREVIEW_PAGE_SIZE])
+        if name == "added":
+            items = [(r.row_number, row_cells(schema, r.data, columns)) for r in rows]
+        elif name == "changed":
+            items = [{"row": r.row_number, "key": r.key, **r.detail} for r in rows]
+        elif name == "removed":
+            items = [(r.row_number, row_cells(schema, r.data, columns), r.detail.get("has_error", False))
+                     for r in rows]
+        elif name == "errors":
+            items = [p for r in rows for p in _problems(r)]
+        else:
+            items = [(r.row_number, r.detail.get("reason", "")) for r in rows]
+        lists[name] = PreviewList(name=name, total=total, page=number,
+                                  pages=max(1, (total + PREVIEW_PAGE_SIZE - 1) // PREVIEW_PAGE_SIZE),
+                                  first=start + 1 if rows else 0, items=items)
+    errors = result.get("errors", [])
+    file_errors = errors if upload.status == LedgerUpload.Status.FAILED or not has_rows else [
+        e for e in errors if not e.get("row")]
+    return Preview(columns=columns, file_errors=file_errors, notes=result.get("notes", []),
+                   sheets=result.get("sheets", []), diff=result.get("diff") or {},
+                   skipped_count=result.get("skipped_count", len(result.get("skipped", []))), **lists)
+
+
+def upload_error_rows(upload):
+    """Every error row of an upload, in row order, as the validation wrote it: row, raw, messages."""
+    for row_number, detail in (LedgerUploadRow.objects.filter(upload=upload, kind=LedgerUploadRow.Kind.ERROR)
+                               .order_by("row_number", "id").values_list("row_number", "detail")
+                               .iterator(chunk_size=2000)):
+        yield {"row": row_number, "raw": detail.get("raw", []), "messages": detail.get("messages", [])}
 
 
 def version_rows(version, page_size=100, page=1):

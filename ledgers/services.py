@@ -11,6 +11,7 @@ import hashlib
 import logging
 import time
 from collections import defaultdict
+from itertools import islice
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -29,14 +30,15 @@ from organizations.audit import audit_record
 from organizations.models import AuditEntry, Unit
 
 from . import formulas as F
-from .models import Ledger, LedgerRow, LedgerUpload, LedgerVersion, parse_stale_cutoff
+from . import staging
+from .models import Ledger, LedgerRow, LedgerUpload, LedgerUploadRow, LedgerVersion, parse_stale_cutoff
 from .parsing import header_fold
 from .schemas import LEDGER_TYPES
 from .validation import CITY_SCOPE, Context, MeasureInfo, validate_workbook
 
 logger = logging.getLogger(__name__)
 
-DIFF_DETAIL_LIMIT = 500  # changes listed one by one in the preview; counts are always exact
+STAGED_ROW_BATCH = 2000  # preview rows per INSERT, and base-version rows per fetch
 PROGRESS_EVERY_SECONDS = 0.5
 
 
@@ -229,25 +231,51 @@ def ledger_upload_parse(*, upload, report_progress=False):
         upload.refresh_from_db()
         return upload
 
-    result = outcome.as_json()
     base = LedgerVersion.objects.filter(ledger=ledger, is_current=True).first()
+    summary = staging.upload_summary(outcome.as_json(), skipped_count=len(outcome.skipped))
     counts = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
     if not outcome.fatal:
         mine.update(heartbeat_at=timezone.now())
-        diff = ledger_diff(ledger.schema, outcome.rows, base,
-                           error_keys={r["key"] for r in outcome.error_rows if r.get("key")})
-        result["diff"] = diff
-        counts = {k: diff[k + "_count"] for k in counts}
         if base is not None and base.checksum == upload.checksum:
-            result["notes"].insert(0, _("此文件与当前版本 v%(n)s 的文件完全相同。") % {"n": base.number})
-    mine.update(
-        status=LedgerUpload.Status.FAILED if outcome.fatal else LedgerUpload.Status.READY,
-        sheet=outcome.sheet, result=result, row_count=len(outcome.rows), error_count=outcome.error_count,
-        error_row_count=len(outcome.error_rows), base_version=base, parsed_at=timezone.now(),
-        rows_read=outcome.total_rows, rows_total=outcome.total_rows, **counts,
-    )
+            summary["notes"].insert(0, _("此文件与当前版本 v%(n)s 的文件完全相同。") % {"n": base.number})
+    # The rows and the summary are one write: a parse that lost its claim meanwhile (cancel,
+    # retry, a stale heartbeat taken over) leaves no row behind.
+    with transaction.atomic():
+        LedgerUploadRow.objects.filter(upload_id=upload.pk).delete()
+        if not outcome.fatal:
+            diff = staged_rows_write(upload=upload, schema=ledger.schema, outcome=outcome, base=base)
+            summary["diff"] = diff
+            counts = {k: diff[k + "_count"] for k in counts}
+        written = mine.update(
+            status=LedgerUpload.Status.FAILED if outcome.fatal else LedgerUpload.Status.READY,
+            sheet=outcome.sheet, result=summary, row_count=len(outcome.rows), error_count=outcome.error_count,
+            error_row_count=len(outcome.error_rows), base_version=base, parsed_at=timezone.now(),
+            rows_read=outcome.total_rows, rows_total=outcome.total_rows, **counts,
+        )
+        if not written:
+            transaction.set_rollback(True)
+            logger.info("ledger upload %s: parse superseded before its rows were stored", upload.pk)
     upload.refresh_from_db()
     return upload
+
+
+def staged_rows_write(*, upload, schema, outcome, base):
+    """The preview's rows, compared with the base version, bulk-written in batches. Returns the
+    diff summary kept on the upload (counts and the base version, no rows)."""
+    old = {}
+    if base is not None:
+        old = {key: (row, data) for key, row, data in
+               LedgerRow.objects.filter(version=base).values_list("natural_key", "row_number", "data")
+               .iterator(chunk_size=STAGED_ROW_BATCH)}
+    counts = {}
+    rows = staging.preview_rows(schema, rows=outcome.rows, error_rows=outcome.error_rows, skipped=outcome.skipped,
+                                errors=outcome.errors, old=old, counts=counts)
+    while batch := list(islice(rows, STAGED_ROW_BATCH)):
+        LedgerUploadRow.objects.bulk_create(
+            [LedgerUploadRow(upload_id=upload.pk, **{**r, "key": r["key"][:400]}) for r in batch])
+    return {"added_count": counts["added"], "changed_count": counts["changed"], "removed_count": counts["removed"],
+            "unchanged_count": counts["unchanged"], "removed_with_errors": counts["removed_with_errors"],
+            "base_version": base.pk if base else None, "base_number": base.number if base else None}
 
 
 def ledger_uploads_requeue_stuck(*, now=None):
@@ -285,45 +313,6 @@ def ledger_uploads_requeue_stuck(*, now=None):
     return requeued, failed
 
 
-def _comparable(schema, data):
-    return {c.key: data.get(c.key) for c in schema.columns}
-
-
-def ledger_diff(schema, rows, base, error_keys=frozenset()):
-    """Rows to add / change / remove against the base version, by natural key. A current row
-    whose key is on a row with errors is marked: it is not in the file's valid rows."""
-    old = {}
-    if base is not None:
-        old = {key: (row, data) for key, row, data in
-               LedgerRow.objects.filter(version=base).values_list("natural_key", "row_number", "data")}
-    added, changed, unchanged = [], [], 0
-    seen = set()
-    labels = {c.key: str(c.label) for c in schema.columns}
-    for row in rows:
-        key = row["key"]
-        seen.add(key)
-        if key not in old:
-            added.append(row["row"])
-            continue
-        before, after = _comparable(schema, old[key][1]), _comparable(schema, row["data"])
-        if before == after:
-            unchanged += 1
-            continue
-        fields = [[labels[k], schema.column(k).display(before.get(k)), schema.column(k).display(after.get(k))]
-                  for k in labels if before.get(k) != after.get(k)]
-        changed.append({"row": row["row"], "key": key, "old_row": old[key][0], "fields": fields})
-    removed = [{"key": key, "old_row": row_number, "data": data, "has_error": key in error_keys}
-               for key, (row_number, data) in old.items() if key not in seen]
-    removed.sort(key=lambda r: r["old_row"])
-    return {
-        "added_count": len(added), "changed_count": len(changed), "removed_count": len(removed),
-        "unchanged_count": unchanged, "removed_with_errors": sum(1 for r in removed if r["has_error"]),
-        "added": added[:DIFF_DETAIL_LIMIT], "changed": changed[:DIFF_DETAIL_LIMIT],
-        "removed": removed[:DIFF_DETAIL_LIMIT],
-        "base_version": base.pk if base else None, "base_number": base.number if base else None,
-    }
-
-
 def ledger_upload_reparse(*, upload, user, sheet_name=None):
     """Parse again (another sheet, or against a version confirmed since the preview)."""
     if upload.status not in (LedgerUpload.Status.READY, LedgerUpload.Status.FAILED, LedgerUpload.Status.PARSING):
@@ -350,9 +339,10 @@ def ledger_upload_cancel(*, upload, user):
         upload.status = LedgerUpload.Status.CANCELLED
         upload.decided_by = user if user is not None and user.is_authenticated else None
         upload.decided_at = timezone.now()
-        # The parsed rows are not needed any more; counts and errors stay for the history.
-        upload.result = {k: v for k, v in upload.result.items() if k not in ("rows", "error_rows")}
-        upload.save(update_fields=["status", "decided_by", "decided_at", "result"])
+        upload.save(update_fields=["status", "decided_by", "decided_at"])
+        # The previewed rows are not needed any more; the summary (counts, notes, first errors)
+        # stays for the history.
+        LedgerUploadRow.objects.filter(upload=upload).delete()
         audit_record(obj=upload, action=AuditEntry.Action.TRANSITION, user=user,
                      changes={"status": [old, upload.status]})
     return upload
@@ -361,12 +351,16 @@ def ledger_upload_cancel(*, upload, user):
 # --- confirm ----------------------------------------------------------------------------
 
 
-def _rows_write(version, rows, sheet):
-    LedgerRow.objects.bulk_create(
-        [LedgerRow(version=version, row_number=r["row"], sheet=sheet, natural_key=r["key"][:400], data=r["data"])
-         for r in rows],
-        batch_size=1000,
-    )
+def _rows_write(version, upload):
+    """The upload's valid rows as the version's rows, in batches; returns how many."""
+    staged = (LedgerUploadRow.objects.filter(upload=upload, kind__in=LedgerUploadRow.VALID).order_by("row_number")
+              .values_list("row_number", "key", "data").iterator(chunk_size=STAGED_ROW_BATCH))
+    count = 0
+    while batch := list(islice(staged, STAGED_ROW_BATCH)):
+        LedgerRow.objects.bulk_create([LedgerRow(version=version, row_number=n, sheet=upload.sheet, natural_key=key,
+                                                 data=data) for n, key, data in batch])
+        count += len(batch)
+    return count
 
 
 @dataclass
@@ -395,20 +389,23 @@ def ledger_upload_confirm(*, upload, user, valid_rows_only=False, at=None, queue
                 ) % {"ledger": ledger, "n": current.number if current else "—",
                      "who": _person(current.confirmed_by) if current else "—",
                      "when": timezone.localtime(current.confirmed_at).strftime("%Y-%m-%d %H:%M") if current else "—"})
-            rows = upload.result.get("rows", [])
             number = (ledger.versions.aggregate(n=Max("number"))["n"] or 0) + 1
             if current is not None:
                 LedgerVersion.objects.filter(pk=current.pk).update(is_current=False)
             version = LedgerVersion(
                 ledger=ledger, number=number, upload=upload, file=upload.file.name, original_name=upload.original_name,
                 checksum=upload.checksum, sheet=upload.sheet, confirmed_by=_user(user), confirmed_at=at,
-                row_count=len(rows), skipped_count=upload.error_row_count if valid_rows_only else 0, is_current=True,
+                row_count=upload.row_count, skipped_count=upload.error_row_count if valid_rows_only else 0, is_current=True,
                 summary={"added": upload.added, "changed": upload.changed, "removed": upload.removed,
                          "unchanged": upload.unchanged},
             )
             version.full_clean(validate_constraints=False)  # the database enforces them, under the lock
             version.save()
-            _rows_write(version, rows, upload.sheet)
+            written = _rows_write(version, upload)
+            if written != version.row_count:  # never expected: the rows and the count come from one parse
+                raise LedgerError(_("预览数据不完整，请点击“重新比对”后再确认。"))
+            # Only the error rows stay: the workbook of rows not imported (valid rows only).
+            LedgerUploadRow.objects.filter(upload=upload).exclude(kind=LedgerUploadRow.Kind.ERROR).delete()
             upload.status = LedgerUpload.Status.CONFIRMED
             upload.valid_rows_only = valid_rows_only
             upload.decided_by = _user(user)
@@ -417,7 +414,7 @@ def ledger_upload_confirm(*, upload, user, valid_rows_only=False, at=None, queue
             audit_record(
                 obj=version, action=AuditEntry.Action.IMPORT, user=user,
                 changes={"version": [current.number if current else None, number],
-                         "rows": [current.row_count if current else 0, len(rows)]},
+                         "rows": [current.row_count if current else 0, version.row_count]},
                 note=_("新增 %(a)s 行，修改 %(c)s 行，删除 %(r)s 行%(skip)s") % {
                     "a": upload.added, "c": upload.changed, "r": upload.removed,
                     "skip": (_("；%(n)s 行有错误未导入") % {"n": upload.error_row_count}) if valid_rows_only else ""},

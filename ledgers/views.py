@@ -213,8 +213,9 @@ def _queued_too_long(upload):
 def ledger_upload_detail(request, pk):
     upload = _upload_for_user(request, pk)
     current = LedgerVersion.objects.filter(ledger=upload.ledger, is_current=True).first()
-    preview = S.upload_preview(upload) if upload.status in (LedgerUpload.Status.READY, LedgerUpload.Status.FAILED,
-                                                            LedgerUpload.Status.CANCELLED) else None
+    preview = S.upload_preview(upload, list_name=request.GET.get("list", ""), page=request.GET.get("page", "")) \
+        if upload.status in (LedgerUpload.Status.READY, LedgerUpload.Status.FAILED,
+                             LedgerUpload.Status.CANCELLED) else None
     access = get_access(request)
     can_decide = S.can_upload_for(request, upload.ledger.unit_id)
     version = getattr(upload, "version", None) if upload.status == LedgerUpload.Status.CONFIRMED else None

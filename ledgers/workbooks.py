@@ -5,6 +5,7 @@ Text is always written as text: a cell starting with = + - @ from a user's file 
 become a formula in a workbook we hand out.
 """
 import io
+from itertools import chain
 from datetime import date, datetime
 
 from django.utils import translation
@@ -179,12 +180,18 @@ def error_workbook(upload):
         wb = Workbook()
         ws = wb.active
         ws.title = "未导入的行"
+        from .selectors import upload_error_rows
+
         result = upload.result or {}
-        error_rows = result.get("error_rows", [])
-        if error_rows:
-            headers = [h for h, _v in error_rows[0]["raw"]]
+        error_rows = upload_error_rows(upload)  # streamed from the staged rows, not the summary
+        first = next(error_rows, None)
+        if first is not None:
+            headers = [h for h, _v in first["raw"]]
+            error_rows = chain([first], error_rows)
         else:
             headers = [c["header"] for c in result.get("columns", [])]
+        # With its rows (a cancelled upload keeps none) the row errors come from them.
+        messages = [e.get("message", "") for e in result.get("errors", []) if first is None or not e.get("row")]
         set_text(ws.cell(row=1, column=1), _("原行号"))
         for i, h in enumerate(headers, start=2):
             set_text(ws.cell(row=1, column=i), h)
@@ -193,6 +200,7 @@ def error_workbook(upload):
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL
         for r, item in enumerate(error_rows, start=2):
+            messages += item["messages"]
             ws.cell(row=r, column=1).value = item["row"]
             for i, (_h, value) in enumerate(item["raw"], start=2):
                 set_text(ws.cell(row=r, column=i), value)
@@ -205,7 +213,7 @@ def error_workbook(upload):
         errors = wb.create_sheet("全部错误")
         set_text(errors.cell(row=1, column=1), _("错误说明"))
         errors.cell(row=1, column=1).font = Font(bold=True)
-        for r, e in enumerate(result.get("errors", []), start=2):
-            set_text(errors.cell(row=r, column=1), e.get("message", ""))
+        for r, message in enumerate(messages, start=2):
+            set_text(errors.cell(row=r, column=1), message)
         errors.column_dimensions["A"].width = 120
         return _save(wb)

@@ -18,6 +18,10 @@ from organizations.models import AuditEntry
 from .conftest import park, template_with, upload_and_parse
 
 
+def staged(upload, kind):
+    return list(upload.staged_rows.filter(kind=kind).order_by("row_number").values_list("row_number", flat=True))
+
+
 def confirm(upload, user, **kwargs):
     return S.ledger_upload_confirm(upload=upload, user=user, **kwargs)
 
@@ -28,7 +32,7 @@ class PreviewTests:
         assert upload.status == LedgerUpload.Status.READY
         assert (upload.row_count, upload.added, upload.changed, upload.removed, upload.error_count) == (2, 2, 0, 0, 0)
         assert upload.base_version is None
-        assert upload.result["diff"]["added"] == [5, 6]  # title, instructions, header, example row above
+        assert staged(upload, "added") == [5, 6]  # title, instructions, header, example row above
 
     def test_a_reupload_of_an_unchanged_file_shows_zero_changes(self, campaign, unit_a, lead_staff):
         content = template_with("parks", [park(), park(name="滨江公园")])
@@ -57,9 +61,9 @@ class PreviewTests:
         upload = upload_and_parse(unit_a, "parks", template_with(
             "parks", [park(area_m2="130000"), park(name="江心公园")]), lead_staff)
         assert (upload.added, upload.changed, upload.removed, upload.unchanged) == (1, 1, 1, 0)
-        diff = upload.result["diff"]
-        assert diff["changed"][0]["fields"] == [["面积", "120,000", "130,000"]]
-        assert diff["removed"][0]["key"] == "滨江公园 | 城东区"
+        changed = upload.staged_rows.get(kind="changed")
+        assert changed.detail["fields"] == [["面积", "120,000", "130,000"]]
+        assert upload.staged_rows.get(kind="removed").key == "滨江公园 | 城东区"
 
 
 class ConfirmTests:
@@ -154,11 +158,11 @@ class ConcurrentConfirmTests:
         inside, release = threading.Event(), threading.Event()
         real_rows_write = S._rows_write
 
-        def slow_rows_write(version, rows, sheet):
+        def slow_rows_write(version, upload):
             if not inside.is_set():
                 inside.set()
                 release.wait(20)  # hold the lock until the second confirmation has tried
-            real_rows_write(version, rows, sheet)
+            return real_rows_write(version, upload)
 
         monkeypatch.setattr(S, "_rows_write", slow_rows_write)
         results = {}
@@ -302,7 +306,7 @@ class GenericValueTests:
 
     def test_indicator_codes_and_percent_strings_are_accepted(self, campaign, unit_c, outsider):
         upload = upload_and_parse(unit_c, "values", template_with("values", [dict(self.ROW, measure="5.1")]), outsider)
-        assert upload.error_count == 0 and upload.result["rows"][0]["data"]["measure"] == "sewage_treatment_rate"
+        assert upload.error_count == 0 and upload.staged_rows.get(kind="added").data["measure"] == "sewage_treatment_rate"
 
 
 class ParseJobTests:
