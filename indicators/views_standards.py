@@ -1,14 +1,11 @@
 """The indicator library: browse standards (everybody), edit and import them (the office).
 
-Excel import is two steps. The upload is parsed and applied as a dry run; the file is
-kept under STANDARD_IMPORT_DIR named by a random token that lives in the user's session,
-together with the fingerprint of the previewed change set. Confirm re-parses that stored
-file and applies it; if the database changed since the preview (the fingerprint differs)
-nothing is written and the user is asked to upload again.
+Excel import is two steps. The upload is parsed and applied as a dry run; a file with changes
+becomes a StagedImport (spreadsheets.models) holding the file, its SHA-256 and the fingerprint
+of the previewed change set. Confirm, by the staged import's pk, re-parses that stored file and
+applies it; if the database changed since the preview (the fingerprint differs) nothing is
+written and the user is asked to upload again. The view keeps nothing itself.
 """
-import re
-import secrets
-import time
 from pathlib import Path
 
 from django import forms
@@ -28,6 +25,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from organizations.access import get_access
 from organizations.audit import audit_for
 from organizations.models import AuditEntry
+from spreadsheets.models import StagedImport
+from spreadsheets.services import (
+    StagedImportError,
+    staged_import_cancel,
+    staged_import_close,
+    staged_import_content,
+    staged_import_create,
+)
 
 from .models import Indicator, Standard, Threshold, Tier, Verification
 from .standard_excel import max_rows, standard_workbook, standard_workbook_parse
@@ -43,9 +48,6 @@ from .standards import (
     threshold_display,
 )
 
-SESSION_KEY = "standard_imports"
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-IMPORT_TTL_SECONDS = 24 * 3600
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -266,37 +268,30 @@ def standard_indicator_edit(request, code, indicator_code):
 # --- Excel import -----------------------------------------------------------------------
 
 
-def _import_dir():
-    configured = getattr(settings, "STANDARD_IMPORT_DIR", None)
-    folder = Path(configured) if configured else Path(settings.VAR_DIR) / "imports" / "standards"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _sweep(folder):
-    cutoff = time.time() - IMPORT_TTL_SECONDS
-    for path in folder.glob("*.xlsx"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
-            pass
-
-
 def _limit_text():
     return _("%(mb)s MB") % {"mb": f"{settings.UPLOAD_MAX_BYTES / (1024 * 1024):g}"}
 
 
-def _render_import(request, standard, *, errors=(), status=200, changeset=None, token=None, filename=""):
+def _render_import(request, standard, *, errors=(), status=200, changeset=None, staged=None, filename=""):
     return render(request, "indicators/standard_import.html", {
         "standard": standard,
         "errors": errors,
         "changeset": changeset,
-        "token": token,
+        "staged": staged,
         "filename": filename,
         "limit": _limit_text(),
         "max_rows": max_rows(),
     }, status=status)
+
+
+def _staged_for_user(request, standard):
+    """The open standards preview named by the form's `staged` pk, if it is this user's and this
+    standard's (office admins each confirm their own previews); else None."""
+    pk = request.POST.get("staged", "")
+    if not (pk.isdigit() and len(pk) <= 12):
+        return None
+    return StagedImport.objects.filter(pk=int(pk), kind=StagedImport.Kind.STANDARD, reference=standard.code,
+                                       owner=request.user, status=StagedImport.Status.PREVIEW).first()
 
 
 @login_required
@@ -331,22 +326,14 @@ def standard_import(request, code):
         errors = [_("文件 %(file)s：%(message)s") % {"file": filename, "message": e} for e in exc.errors]
         return _render_import(request, standard, errors=errors, filename=filename, status=400)
 
-    token = None
+    staged = None
     if changeset.has_changes:
-        folder = _import_dir()
-        _sweep(folder)
-        token = secrets.token_urlsafe(24)
-        (folder / f"{token}.xlsx").write_bytes(content)
-        pending = request.session.get(SESSION_KEY, {})
-        pending[token] = {
-            "standard": standard.code,
-            "filename": filename,
-            "fingerprint": changeset.fingerprint(),
-            "at": time.time(),
-        }
-        # Keep only the latest few previews per session.
-        request.session[SESSION_KEY] = dict(sorted(pending.items(), key=lambda kv: kv[1]["at"])[-5:])
-    return _render_import(request, standard, changeset=changeset, token=token, filename=filename)
+        # The file waits in a staged import (not in the session, not in a loose file); confirm
+        # finds it by pk and applies it only if the standard is still as previewed.
+        staged = staged_import_create(kind=StagedImport.Kind.STANDARD, reference=standard.code, content=content,
+                                      original_name=filename, user=request.user,
+                                      base_fingerprint=changeset.fingerprint(), summary=changeset.counts())
+    return _render_import(request, standard, changeset=changeset, staged=staged, filename=filename)
 
 
 @login_required
@@ -354,46 +341,66 @@ def standard_import(request, code):
 def standard_import_confirm(request, code):
     _require_office(request)
     standard = get_object_or_404(Standard, code=code)
-    token = request.POST.get("token", "")
-    pending = request.session.get(SESSION_KEY, {})
-    entry = pending.get(token) if TOKEN_RE.match(token) else None
-    path = _import_dir() / f"{token}.xlsx" if entry else None
-    if entry is None or entry["standard"] != standard.code or not path.exists():
+    staged = _staged_for_user(request, standard)
+    if staged is None or staged.is_expired():
+        if staged is not None:
+            staged_import_cancel(staged=staged, user=request.user, note=_("预览已过期"))
         messages.error(request, _("导入预览已失效，请重新上传文件"))
         return redirect("standard_import", code=standard.code)
-
-    def forget():
-        pending.pop(token, None)
-        request.session[SESSION_KEY] = pending
-        path.unlink(missing_ok=True)
-
-    parsed = standard_workbook_parse(content=path.read_bytes(), filename=entry["filename"], standard=standard)
+    try:
+        content = staged_import_content(staged)
+    except StagedImportError as exc:
+        staged_import_cancel(staged=staged, user=request.user, note=str(exc))
+        messages.error(request, str(exc))
+        return redirect("standard_import", code=standard.code)
+    parsed = standard_workbook_parse(content=content, filename=staged.original_name, standard=standard)
     if not parsed.ok:
-        forget()
+        staged_import_cancel(staged=staged, user=request.user, note=_("文件已无法通过校验"))
         messages.error(request, _("文件已无法通过校验，请重新上传"))
         return redirect("standard_import", code=standard.code)
-    stale = False
+    stale = closed = False
     try:
         with transaction.atomic():
             changeset = standard_apply(
                 data=parsed.data,
                 user=request.user,
-                note=_("Excel 导入：%(file)s") % {"file": entry["filename"]},
+                note=_("Excel 导入：%(file)s") % {"file": staged.original_name},
                 update_action=AuditEntry.Action.IMPORT,
             )
-            if changeset.fingerprint() != entry["fingerprint"]:
-                transaction.set_rollback(True)
+            if changeset.fingerprint() != staged.base_fingerprint:
                 stale = True
+                transaction.set_rollback(True)
+            else:
+                # In the same transaction: a second click (or tab) finds it closed and writes nothing.
+                closed = staged_import_close(staged=staged, user=request.user, status=StagedImport.Status.CONFIRMED,
+                                             note=_("已导入"))
+                if not closed:
+                    transaction.set_rollback(True)
     except StandardDataError as exc:
-        forget()
+        staged_import_cancel(staged=staged, user=request.user, note="；".join(exc.errors)[:200])
         messages.error(request, _("导入未写入：%(errors)s") % {"errors": "；".join(exc.errors)})
         return redirect("standard_import", code=standard.code)
-    forget()
     if stale:
+        staged_import_cancel(staged=staged, user=request.user, note=_("预览之后标准数据已被修改"))
         messages.error(request, _("预览之后标准数据已被修改，本次导入未写入；请重新上传以查看最新的变更"))
+        return redirect("standard_import", code=standard.code)
+    if not closed:
+        messages.error(request, _("导入预览已失效，请重新上传文件"))
         return redirect("standard_import", code=standard.code)
     counts = changeset.counts()
     messages.success(request, _(
         "已导入「%(file)s」：新增 %(new)s 项，修改 %(changed)s 项，未变 %(unchanged)s 项"
-    ) % {"file": entry["filename"], **counts})
+    ) % {"file": staged.original_name, **counts})
     return redirect("standard_detail", code=standard.code)
+
+
+@login_required
+@require_POST
+def standard_import_cancel(request, code):
+    _require_office(request)
+    standard = get_object_or_404(Standard, code=code)
+    staged = _staged_for_user(request, standard)
+    if staged is not None:
+        staged_import_cancel(staged=staged, user=request.user, note=_("放弃导入"))
+        messages.info(request, _("已放弃本次导入，标准数据未作任何改动。"))
+    return redirect("standard_import", code=standard.code)

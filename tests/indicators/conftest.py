@@ -29,9 +29,9 @@ def eco(standards):
 
 @pytest.fixture
 def import_dir(settings, tmp_path):
-    folder = tmp_path / "imports"
-    settings.STANDARD_IMPORT_DIR = str(folder)
-    return folder
+    """Staged imports' files land here (MEDIA_ROOT/imports), not in var/media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media" / "imports"
 
 
 def edit_workbook(content, edit):

@@ -1,5 +1,8 @@
+import hashlib
 import io
+from datetime import timedelta
 from decimal import Decimal as D
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -9,6 +12,7 @@ from django.test import Client
 from indicators.models import Indicator, Threshold
 from indicators.standard_excel import standard_workbook
 from organizations.models import AuditEntry, Membership
+from spreadsheets.models import StagedImport
 from tests.conftest import make_user
 from tests.indicators.conftest import db_state, edit_workbook, find_row
 
@@ -246,7 +250,7 @@ class StandardImportViewTests:
         changeset = response.context["changeset"]
         assert changeset.counts()["unchanged"] == 41 and not changeset.has_changes
         assert "文件内容与当前数据完全一致，无需导入。" in response.content.decode()
-        assert response.context["token"] is None
+        assert response.context["staged"] is None and not StagedImport.objects.exists()
         assert db_state() == before
 
     def test_it_previews_one_edited_threshold_then_applies_it_on_confirm(self, client_for, office_admin, garden, import_dir):
@@ -261,11 +265,16 @@ class StandardImportViewTests:
         assert body.count('data-status="changed"') == 1 and 'data-code="2.2" data-status="changed"' in body
         assert 'data-count="changed">1<' in body and 'data-count="unchanged">40<' in body
         assert "<del>园林城市 ≥ 31 %" in body and "<ins>园林城市 ≥ 32 %" in body
-        assert db_state() == before  # the preview wrote nothing
-        token = response.context["token"]
-        assert (import_dir / f"{token}.xlsx").exists()
+        assert db_state()[1:] == before[1:]  # the preview wrote nothing to the library, only the staged import
+        staged = StagedImport.objects.get()
+        assert response.context["staged"] == staged and f'name="staged" value="{staged.pk}"' in body
+        assert (staged.kind, staged.reference, staged.owner, staged.status) == (
+            "standard", "garden-city-2016", office_admin, "preview")
+        stored = Path(staged.file.path)
+        assert stored.is_relative_to(import_dir) and hashlib.sha256(stored.read_bytes()).hexdigest() == staged.sha256
+        assert "standard_imports" not in client.session  # nothing kept by the view
 
-        response = client.post("/standards/garden-city-2016/import/confirm/", {"token": token})
+        response = client.post("/standards/garden-city-2016/import/confirm/", {"staged": staged.pk})
         assert response.status_code == 302 and response["Location"] == "/standards/garden-city-2016/"
         assert garden_threshold().value == D("32")
         assert garden_threshold("eco").value == D("35")
@@ -274,13 +283,17 @@ class StandardImportViewTests:
         assert entry.user == office_admin and entry.note == "Excel 导入：garden.xlsx"
         assert [t["value"] for t in entry.changes["thresholds"][0]] == ["31", "35"]
         assert [t["value"] for t in entry.changes["thresholds"][1]] == ["32", "35"]
-        assert AuditEntry.objects.count() == before[0]["audit"] + 1
-        assert not (import_dir / f"{token}.xlsx").exists()
+        # The indicator's import, and the staged import's creation and confirmation.
+        assert AuditEntry.objects.count() == before[0]["audit"] + 1 + 2
+        staged.refresh_from_db()
+        assert staged.status == "confirmed" and stored.exists()  # the file stays as the record of the import
+        assert AuditEntry.objects.filter(object_id=str(staged.pk), action="transition",
+                                         changes__status=["preview", "confirmed"]).exists()
         page = client.get(response["Location"]).content.decode()
         assert "已导入「garden.xlsx」：新增 0 项，修改 1 项，未变 40 项" in page
 
-        # The token is spent: a second confirm writes nothing.
-        again = client.post("/standards/garden-city-2016/import/confirm/", {"token": token})
+        # The staged import is spent: a second confirm writes nothing.
+        again = client.post("/standards/garden-city-2016/import/confirm/", {"staged": staged.pk})
         assert again.status_code == 302 and again["Location"] == "/standards/garden-city-2016/import/"
 
     def test_it_refuses_a_confirm_when_the_standard_changed_since_the_preview(self, client_for, office_admin, garden, import_dir):
@@ -288,24 +301,75 @@ class StandardImportViewTests:
             find_row(wb["阈值"], 指标编号="2.2", 层级="园林城市")["阈值"].value = 32
 
         client = client_for(office_admin)
-        token = self.post(client, edit_workbook(standard_workbook(garden), edit)).context["token"]
+        staged = self.post(client, edit_workbook(standard_workbook(garden), edit)).context["staged"]
         Indicator.objects.filter(standard=garden, code="2.1").update(name="别人刚改过")
         before = db_state()
-        response = client.post("/standards/garden-city-2016/import/confirm/", {"token": token}, follow=True)
+        response = client.post("/standards/garden-city-2016/import/confirm/", {"staged": staged.pk}, follow=True)
         assert "预览之后标准数据已被修改" in response.content.decode()
-        assert db_state() == before and garden_threshold().value == D("31")
+        assert db_state()[1:] == before[1:] and garden_threshold().value == D("31")
+        staged.refresh_from_db()
+        assert staged.status == "cancelled" and not Path(staged.file.path).exists()
 
-    def test_it_ignores_a_token_from_another_session(self, client_for, office_admin, office_unit, garden, import_dir):
+    def test_it_ignores_another_office_admins_preview(self, client_for, office_admin, office_unit, garden, import_dir):
         def edit(wb):
             find_row(wb["阈值"], 指标编号="2.2", 层级="园林城市")["阈值"].value = 32
 
-        token = self.post(client_for(office_admin), edit_workbook(standard_workbook(garden), edit)).context["token"]
+        staged = self.post(client_for(office_admin), edit_workbook(standard_workbook(garden), edit)).context["staged"]
         other = Client()
         other.force_login(make_user("office2", office_unit, Membership.Role.OFFICE))
         before = db_state()
-        response = other.post("/standards/garden-city-2016/import/confirm/", {"token": token}, follow=True)
+        response = other.post("/standards/garden-city-2016/import/confirm/", {"staged": staged.pk}, follow=True)
         assert "导入预览已失效，请重新上传文件" in response.content.decode()
+        other.post("/standards/garden-city-2016/import/cancel/", {"staged": staged.pk})
         assert db_state() == before and garden_threshold().value == D("31")
+        staged.refresh_from_db()
+        assert staged.status == "preview"
+
+    def test_cancel_discards_the_preview_and_its_file(self, client_for, office_admin, garden, import_dir):
+        def edit(wb):
+            find_row(wb["阈值"], 指标编号="2.2", 层级="园林城市")["阈值"].value = 32
+
+        client = client_for(office_admin)
+        staged = self.post(client, edit_workbook(standard_workbook(garden), edit)).context["staged"]
+        response = client.post("/standards/garden-city-2016/import/cancel/", {"staged": staged.pk})
+        assert response.status_code == 302 and response["Location"] == "/standards/garden-city-2016/import/"
+        staged.refresh_from_db()
+        assert staged.status == "cancelled" and not Path(staged.file.path).exists()
+        again = client.post("/standards/garden-city-2016/import/confirm/", {"staged": staged.pk}, follow=True)
+        assert "导入预览已失效" in again.content.decode() and garden_threshold().value == D("31")
+
+    def test_a_new_upload_supersedes_the_open_preview(self, client_for, office_admin, garden, import_dir):
+        def edit(wb):
+            find_row(wb["阈值"], 指标编号="2.2", 层级="园林城市")["阈值"].value = 32
+
+        client = client_for(office_admin)
+        first = self.post(client, edit_workbook(standard_workbook(garden), edit)).context["staged"]
+        second = self.post(client, edit_workbook(standard_workbook(garden), edit)).context["staged"]
+        first.refresh_from_db()
+        assert (first.status, second.status) == ("cancelled", "preview")
+        assert list(StagedImport.objects.filter(status="preview")) == [second]
+
+    def test_an_expired_preview_is_refused(self, client_for, office_admin, garden, import_dir, settings):
+        def edit(wb):
+            find_row(wb["阈值"], 指标编号="2.2", 层级="园林城市")["阈值"].value = 32
+
+        client = client_for(office_admin)
+        staged = self.post(client, edit_workbook(standard_workbook(garden), edit)).context["staged"]
+        StagedImport.objects.filter(pk=staged.pk).update(created_at=staged.created_at - timedelta(hours=25))
+        response = client.post("/standards/garden-city-2016/import/confirm/", {"staged": staged.pk}, follow=True)
+        assert "导入预览已失效" in response.content.decode() and garden_threshold().value == D("31")
+        staged.refresh_from_db()
+        assert staged.status == "cancelled"
+
+    def test_a_preview_whose_file_changed_is_refused(self, client_for, office_admin, garden, import_dir):
+        def edit(wb):
+            find_row(wb["阈值"], 指标编号="2.2", 层级="园林城市")["阈值"].value = 32
+
+        client = client_for(office_admin)
+        staged = self.post(client, edit_workbook(standard_workbook(garden), edit)).context["staged"]
+        Path(staged.file.path).write_bytes(edit_workbook(standard_workbook(garden), lambda wb: None))
+        response = client.post("/standards/garden-city-2016/import/confirm/", {"staged": staged.pk}, follow=True)
+        assert "已被改动" in response.content.decode() and garden_threshold().value == D("31")
 
     @pytest.mark.parametrize("content,name,expected", [
         (lambda g: edit_workbook(standard_workbook(g),
@@ -325,8 +389,8 @@ class StandardImportViewTests:
         assert response.status_code == 400
         assert expected in response.content.decode()
         assert response.context["changeset"] is None
-        assert db_state() == before
-        assert not import_dir.exists() or not list(import_dir.iterdir())
+        assert db_state() == before and not StagedImport.objects.exists()
+        assert not import_dir.exists() or not list(import_dir.rglob("*.*"))
 
     def test_it_answers_413_for_a_file_over_the_limit(self, client_for, office_admin, garden, settings, import_dir):
         settings.UPLOAD_MAX_BYTES = 1000

@@ -246,6 +246,7 @@ RECIPES = {
     "standard_export": ("get", lambda w: {"code": w["standard"].code}, SHOWN),
     "standard_import": ("get", lambda w: {"code": w["standard"].code}, FORBIDDEN),
     "standard_import_confirm": ("post", lambda w: {"code": w["standard"].code}, FORBIDDEN),
+    "standard_import_cancel": ("post", lambda w: {"code": w["standard"].code}, FORBIDDEN),
     "standard_indicator_edit": ("get", lambda w: {"code": w["standard"].code, "indicator_code": "2.7"}, FORBIDDEN),
 }
 

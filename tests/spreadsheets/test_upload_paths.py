@@ -19,13 +19,12 @@ from tests.factories import make_standard
 from tests.spreadsheets.corpus import HOSTILE, MB, content
 
 PEAK_LIMIT = 100 * MB
-APPS_WRITTEN_BY_IMPORTS = ("ledgers", "tasks", "indicators")
+APPS_WRITTEN_BY_IMPORTS = ("ledgers", "tasks", "indicators", "spreadsheets")
 
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.STANDARD_IMPORT_DIR = str(tmp_path / "imports")
     return tmp_path
 
 
