@@ -4,6 +4,9 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from benchmarks import benchmark
@@ -59,7 +62,8 @@ def import_tasks(timer):
                                                         upload=SimpleUploadedFile("任务表.xlsx", content)), repeat=1)
 
 
-@benchmark("import_ledger", "roads ledger parse + diff + confirm: 2 000 vs 20 000 rows (should grow about linearly)")
+@benchmark("import_ledger", "roads ledger parse + diff + confirm: 2 000 vs 20 000 rows (should grow about linearly); "
+                            "the preview page of a re-upload changing every row (should stay flat)")
 def import_ledger(timer):
     from ledgers import jobs
     from ledgers.services import ledger_upload_confirm, ledger_upload_create
@@ -84,6 +88,21 @@ def import_ledger(timer):
             ledger_upload_confirm(upload=upload, user=user, queue_compliance=False)
 
         timer.measure(f"ledger {n} rows, parse + confirm", run, repeat=1)
+        # The preview page of a re-upload changing every row: one page of each list, whatever n.
+        changed = _xlsx(
+            [["道路台账"], ["道路名称", "起止点", "所在城区", "道路等级", "道路长度（m）", "林荫路长度（m）", "有行道树绿化"]]
+            + [[f"第{i // 4}路", f"段{i}", districts[i % 4], ["主干路", "次干路", "支路"][i % 3], 1000, 700, "是"]
+               for i in range(n)]
+        )
+        again = ledger_upload_create(unit=lead, ledger_type="roads", file=changed, user=user,
+                                     file_name="道路台账.xlsx", campaign=campaign)
+        jobs.parse_ledger_upload(again.pk)
+        client = Client()
+        client.force_login(user)
+        url = f"/ledgers/uploads/{again.pk}/"
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        timer.measure(f"ledger {n} rows, preview page ({len(queries)} queries)", lambda: client.get(url), repeat=5)
         timer.note(f"ledger {n} rows, preview stored",
                    f"summary JSON {stored['summary']:,} B; {stored['rows']:,} staged rows, {stored['row_bytes'] / 1e6:.1f} MB "
                    f"of row JSON (deleted on confirm)")
