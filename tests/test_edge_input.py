@@ -29,7 +29,7 @@ query_values = st.one_of(st.sampled_from(EDGE_NUMBERS + EDGE_DATES), st.integers
 # Every query parameter a list page reads (grep 'GET.get' and the filter forms).
 QUERY_NAMES = ["page", "unit", "status", "level", "type", "kind", "show", "sort", "aspect", "campaign", "round",
                "row", "standard", "verification", "role", "q", "indicator", "source", "date_from", "date_to",
-               "download", "category", "severity", "due"]
+               "download", "category", "severity", "due", "list"]
 
 
 class Forms(HTMLParser):
@@ -123,7 +123,7 @@ class ListEdgeInputTests:
     def test_no_query_string_sends_a_list_to_500(self, client, world, personas, persona):  # noqa: F811
         client.force_login(personas[persona])
         pages = LIST_PAGES + [f"/campaigns/{world['campaign'].pk}/", f"/ledgers/versions/{world['version'].pk}/",
-                              f"/tasks/leaders/{world['leader_person'].pk}/"]
+                              f"/tasks/leaders/{world['leader_person'].pk}/", f"/ledgers/uploads/{world['upload'].pk}/"]
 
         @settings(EXAMPLES, max_examples=5)
         @example(params={"page": "9223372036854775807", "row": "9223372036854775808", "campaign": "1" * 30})

@@ -164,3 +164,17 @@ class UploadRowsMigrationTests:
         assert not {"rows", "error_rows", "skipped"} & set(upload.result)
         assert "added" not in upload.result["diff"] and upload.result["diff"]["added_count"] == 1
         assert upload.result["skipped_count"] == 1
+
+    def test_a_confirmed_valid_rows_only_upload_keeps_only_its_error_rows(self, campaign, unit_a, office_admin):
+        upload = upload_and_parse(unit_a, "parks", template_with("parks", [park(), park(name="乙", area_m2="x")]),
+                                  office_admin)
+        S.ledger_upload_confirm(upload=upload, user=office_admin, valid_rows_only=True)
+        LedgerUploadRow.objects.all().delete()
+        old_style = {**upload.result, "rows": [{"row": 5, "key": "人民公园 | 城东区", "data": park()}],
+                     "error_rows": [{"row": 6, "key": "乙 | 城东区", "raw": [["公园名称", "乙"]], "messages": ["第 6 行：错"]}],
+                     "skipped": []}
+        LedgerUpload.objects.filter(pk=upload.pk).update(result=old_style)
+        migration.move_rows(apps, None)
+        upload.refresh_from_db()
+        assert list(upload.staged_rows.values_list("kind", "row_number")) == [("error", 6)]
+        assert "rows" not in upload.result
