@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from spreadsheets.reader import ErrorValue, FormulaWithoutValue
+
 BLANKS = {"", "-", "—", "--", "——", "/", "无", "空", "n/a", "na", "null", "none", "#n/a"}
 TRUE_WORDS = {"是", "有", "y", "yes", "true", "t", "1", "√", "✓", "✔", "对", "已", "具备", "达标", "已达标"}
 FALSE_WORDS = {"否", "无", "没有", "n", "no", "false", "f", "0", "×", "✗", "✘", "x", "不是", "未", "不具备",
@@ -25,18 +27,6 @@ class CellError(ValueError):
         super().__init__(self.expected)
 
 
-class FormulaWithoutValue:
-    """A formula cell saved without a cached result (written by a program other than Excel)."""
-
-    def __str__(self):
-        return _("公式（无计算结果）")
-
-
-class ErrorValue(str):
-    """An Excel error value such as #DIV/0! or #REF!."""
-
-
-FORMULA_WITHOUT_VALUE = FormulaWithoutValue()
 
 
 def fold(text):

@@ -15,122 +15,19 @@ every problem gets a Chinese message naming the file, sheet, row and column:
   rows) are filled from their top-left cell.
 """
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, builtin_format_code
 from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
-from .cells import FORMULA_WITHOUT_VALUE, ErrorValue, fold
+from .cells import fold
 
 HEADER_SCAN_ROWS = 15
-MAX_COLUMNS = 200
 
 
 def max_rows():
     return settings.LEDGER_MAX_ROWS
-
-
-# --- sheets and rows --------------------------------------------------------------------
-
-
-class _Parser(WorkSheetParser):
-    """openpyxl's sheet parser, telling a formula without a cached value from an empty cell."""
-
-    def parse_cell(self, element):
-        cell = super().parse_cell(element)
-        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
-            # Excel saves a formula's result in <v>; openpyxl and other writers leave it out or
-            # empty (<v/>). Only a text formula (t="str") may legitimately evaluate to "".
-            cached = element.find(VALUE_TAG)
-            if cached is None or element.get("t") != "str":
-                cell["value"] = FORMULA_WITHOUT_VALUE
-        elif cell["data_type"] == "e" and cell["value"] is not None:
-            cell["value"] = ErrorValue(cell["value"])
-        return cell
-
-
-@dataclass
-class RawSheet:
-    title: str
-    rows: list  # [(row_number, [value, ...])], blank rows dropped
-    percent_cells: set = field(default_factory=set)  # (row, col) with a percent number format
-    merged_filled: list = field(default_factory=list)  # notes about merged data cells
-    max_row: int | None = None
-
-
-class Workbook:
-    """An opened workbook: visible sheet titles and a streaming reader per sheet."""
-
-    def __init__(self, fileobj):
-        self.wb = load_workbook(fileobj, read_only=True, data_only=True, keep_links=False)
-        self._percent_styles = self._find_percent_styles()
-
-    def close(self):
-        self.wb.close()
-
-    @property
-    def sheets(self):
-        return [ws for ws in self.wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
-
-    def _find_percent_styles(self):
-        found = set()
-        for style_id, style in enumerate(self.wb._cell_styles):
-            fmt_id = style.numFmtId
-            if fmt_id >= BUILTIN_FORMATS_MAX_SIZE:
-                index = fmt_id - BUILTIN_FORMATS_MAX_SIZE
-                code = self.wb._number_formats[index] if index < len(self.wb._number_formats) else ""
-            else:
-                code = builtin_format_code(fmt_id) or ""
-            if "%" in code:
-                found.add(style_id)
-        return found
-
-    def iter_rows(self, ws, *, limit=None, on_row=None):
-        """(row_number, [values], percent columns, parser) per non-empty row; after the last row the
-        parser holds the merged ranges. `limit` stops early (for header detection)."""
-        with ws._get_source() as src:
-            parser = _Parser(src, ws._shared_strings, data_only=True, epoch=self.wb.epoch,
-                             date_formats=self.wb._date_formats, timedelta_formats=self.wb._timedelta_formats)
-            for row_number, cells in parser.parse():
-                if on_row:
-                    on_row(row_number)
-                if limit is not None and row_number > limit:
-                    return
-                values = {}
-                percent_cols = set()
-                for cell in cells:
-                    value = cell["value"]
-                    if value is None or (isinstance(value, str) and not value.strip()):
-                        continue
-                    col = cell["column"]
-                    if col > MAX_COLUMNS:
-                        continue
-                    values[col] = value
-                    if cell["style_id"] in self._percent_styles:
-                        percent_cols.add(col)
-                if values:
-                    yield row_number, values, percent_cols
-            self.last_merged = [m.coord for m in (parser.merged_cells.mergeCell if parser.merged_cells else [])]
-
-    def count_rows(self, ws):
-        """Rows in a sheet without parsing it, for the progress bar when the file states no
-        dimension (openpyxl's write-only files, some exporters): count <row> tags."""
-        count, tail = 0, b""
-        with ws._get_source() as src:
-            for chunk in iter(lambda: src.read(1024 * 1024), b""):
-                data = tail + chunk
-                count += data.count(b"<row ") + data.count(b"<row>")
-                tail = data[-5:]
-                count -= tail.count(b"<row ") + tail.count(b"<row>")
-            count += tail.count(b"<row ") + tail.count(b"<row>")
-        return count
-
-    def head(self, ws, n=HEADER_SCAN_ROWS):
-        return [(r, v) for r, v, _p in self.iter_rows(ws, limit=n)]
 
 
 # --- header detection -------------------------------------------------------------------

@@ -15,7 +15,9 @@ from openpyxl.utils import get_column_letter
 from . import cells as C
 from spreadsheets.gate import WorkbookRefused, check_workbook
 
-from .parsing import Workbook, fill_merged, find_header, header_fold, max_rows
+from spreadsheets.reader import Book
+
+from .parsing import HEADER_SCAN_ROWS, fill_merged, find_header, header_fold, max_rows
 from .workbooks import HEADER_ROW
 from .schemas import BOOL, CHOICE, DATE, DECIMAL, DISTRICT, LAT, LNG, MEASURE, SCOPE, TEXT, VALUE
 
@@ -143,12 +145,9 @@ def validate_workbook(fileobj, ledger_type, ctx):
         refusal = rows_refusal(facts, ctx.file_name, ctx.sheet_name)
         if refusal:
             return _fatal(out, ctx, refusal)
-        book = Workbook(fileobj)
+        book = Book(fileobj, ctx.file_name, facts)
     except WorkbookRefused as exc:
         return _fatal(out, ctx, exc.message, exc.sheet)
-    except Exception:  # openpyxl's many ways of failing on a damaged file
-        return _fatal(out, ctx, _("「%(file)s」无法作为 Excel 工作簿打开（文件可能已损坏）：请在 Excel 中打开并另存为 "
-                                  ".xlsx 后再上传。") % {"file": ctx.file_name})
     try:
         return _validate_book(book, ledger_type, ctx, out)
     finally:
@@ -164,50 +163,50 @@ def _fatal(out, ctx, message, sheet=""):
 
 def _validate_book(book, ledger_type, ctx, out):
     sheets = book.sheets
-    out.sheets = [ws.title for ws in sheets]
+    out.sheets = list(sheets)
     if not sheets:
         return _fatal(out, ctx, _("「%(file)s」没有可见的工作表。") % {"file": ctx.file_name})
 
     chosen, header = None, None
     if ctx.sheet_name:
         wanted = header_fold(ctx.sheet_name)
-        chosen = next((ws for ws in sheets if header_fold(ws.title) == wanted), None)
+        chosen = next((title for title in sheets if header_fold(title) == wanted), None)
         if chosen is None:
             return _fatal(out, ctx, _("「%(file)s」中没有名为「%(sheet)s」的工作表；现有工作表：%(all)s。")
                           % {"file": ctx.file_name, "sheet": ctx.sheet_name, "all": "、".join(out.sheets)})
-        header = find_header(book.head(chosen), ledger_type)
+        header = find_header(book.head(chosen, HEADER_SCAN_ROWS), ledger_type)
     else:
         # The first sheet whose header names every required column; else the best partial match.
         best = None
-        for ws in sheets:
-            h = find_header(book.head(ws), ledger_type)
+        for title in sheets:
+            h = find_header(book.head(title, HEADER_SCAN_ROWS), ledger_type)
             if h is None:
                 continue
             if not h.missing(ledger_type):
-                chosen, header = ws, h
+                chosen, header = title, h
                 break
             if best is None or len(h.matches) > len(best[1].matches):
-                best = (ws, h)
+                best = (title, h)
         if chosen is None and best is not None:
             chosen, header = best
         if chosen is None:
             chosen = sheets[0]
-    out.sheet = chosen.title
+    out.sheet = chosen
     if len(sheets) > 1:
         out.notes.append(_("工作簿有 %(n)s 个工作表（%(all)s），已读取「%(sheet)s」；如需读取其他工作表，请在预览页选择。")
-                         % {"n": len(sheets), "all": "、".join(out.sheets), "sheet": chosen.title})
+                         % {"n": len(sheets), "all": "、".join(out.sheets), "sheet": chosen})
 
     expected = "、".join(str(c.header) for c in ledger_type.required_columns)
     if header is None:
         return _fatal(out, ctx, _("工作表「%(sheet)s」前 %(n)s 行中找不到「%(type)s」的表头：应包含 %(cols)s 等列。")
-                      % {"sheet": chosen.title, "n": 15, "type": ledger_type.label, "cols": expected}, chosen.title)
+                      % {"sheet": chosen, "n": 15, "type": ledger_type.label, "cols": expected}, chosen)
     missing = header.missing(ledger_type)
     if missing:
         found = "、".join(m.header.replace("\n", " ") for m in sorted(header.matches.values(), key=lambda m: m.index))
         return _fatal(out, ctx, _("工作表「%(sheet)s」第 %(row)s 行的表头缺少必需的列：%(missing)s（已识别：%(found)s）。"
                                   "请使用本系统的模板，或补上这些列。")
-                      % {"sheet": chosen.title, "row": header.rows[0],
-                         "missing": "、".join(str(c.header) for c in missing), "found": found or "—"}, chosen.title)
+                      % {"sheet": chosen, "row": header.rows[0],
+                         "missing": "、".join(str(c.header) for c in missing), "found": found or "—"}, chosen)
 
     out.header_rows = list(header.rows)
     matches = sorted(header.matches.values(), key=lambda m: m.index)
@@ -228,32 +227,30 @@ def _validate_book(book, ledger_type, ctx, out):
                             "label": first.column.label})
 
     # Read the data rows, streaming; progress every row (the callback throttles).
-    total = chosen.max_row
-    if total is None and ctx.on_row:
-        total = book.count_rows(chosen)
+    total = book.max_row(chosen)
+    if total is None:
+        total = book.value_rows(chosen)
     out.total_rows = max(0, (total or 0) - header.last_row)
     cap = max_rows()
     if total is not None and total - header.last_row > cap * 2:
         return _fatal(out, ctx, _("工作表「%(sheet)s」有约 %(n)s 行，超过每个台账 %(cap)s 行的上限。")
-                      % {"sheet": chosen.title, "n": total - header.last_row, "cap": cap}, chosen.title)
+                      % {"sheet": chosen, "n": total - header.last_row, "cap": cap}, chosen)
 
     def progress(row_number):
         if ctx.on_row and row_number % 500 == 0:
             ctx.on_row(max(0, row_number - header.last_row), out.total_rows)
 
     raw_rows = []
-    for row_number, values, percent_cols in book.iter_rows(chosen, on_row=progress):
-        if row_number <= header.last_row:
-            continue
+    for row_number, values, percent_cols in book.rows(chosen, first=header.last_row + 1, on_row=progress):
         raw_rows.append((row_number, values, percent_cols))
         if len(raw_rows) > cap:
-            return _fatal(out, ctx, too_many_rows_message(ctx.file_name, chosen.title, len(raw_rows), cap),
-                          chosen.title)
+            return _fatal(out, ctx, too_many_rows_message(ctx.file_name, chosen, len(raw_rows), cap),
+                          chosen)
     if ctx.on_row:
         ctx.on_row(len(raw_rows), len(raw_rows))
     out.total_rows = len(raw_rows)
 
-    filled = fill_merged(raw_rows, getattr(book, "last_merged", []), header.last_row + 1)
+    filled = fill_merged(raw_rows, book.merged(chosen), header.last_row + 1)
     if filled:
         out.notes.append(_("合并单元格 %(ranges)s 已按合并值填入每一行。") % {"ranges": "、".join(filled[:10])})
 

@@ -264,7 +264,7 @@ class FileRejectionTests:
     def test_it_refuses_a_ledger_over_the_limit_before_openpyxl_reads_it(self, settings, monkeypatch):
         settings.LEDGER_MAX_ROWS = 50
         opened = []
-        monkeypatch.setattr("ledgers.validation.Workbook", lambda *a, **k: opened.append(a))
+        monkeypatch.setattr("ledgers.validation.Book", lambda *a, **k: opened.append(a))
         content = xlsx([HEADER] + [[f"公园{i}"] + ROW[1:] for i in range(60)])
         outcome = parse(content, name="城西公园.xlsx")
         assert outcome.fatal and opened == [] and outcome.rows == []
@@ -275,7 +275,7 @@ class FileRejectionTests:
 
 class RowCountTests:
     def test_it_counts_rows_of_a_sheet_that_states_no_dimension(self):
-        from ledgers.parsing import Workbook as Book
+        from spreadsheets.reader import Book
 
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("道路")
@@ -283,6 +283,5 @@ class RowCountTests:
             ws.append([f"路{i}", i])
         buffer = io.BytesIO()
         wb.save(buffer)
-        book = Book(io.BytesIO(buffer.getvalue()))
-        sheet = book.sheets[0]
-        assert sheet.max_row is None and book.count_rows(sheet) == 2500
+        with Book(io.BytesIO(buffer.getvalue()), "道路.xlsx") as book:
+            assert book.max_row("道路") is None and book.value_rows("道路") == 2500
