@@ -123,7 +123,8 @@ def read_decimal(value, *, places=2, min_value=None, max_value=None, unit="", pe
             raise CellError(_("数值"), value) from None
     if not number.is_finite():
         raise CellError(_("数值"), value)
-    number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if places is not None:
+        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if min_value is not None and number < min_value:
         if min_value == 0:
             raise CellError(_("不小于 0 的数值"), value)

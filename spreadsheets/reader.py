@@ -157,5 +157,20 @@ def open_book(fileobj, file_name):
     return Book(fileobj, file_name)
 
 
-def merged_ranges(book, title):
-    return [range_boundaries(coord) for coord in book.merged(title)]
+def fill_merged(rows, merged, first_data_row):
+    """Copy a merged data cell's value into every row it covers (a district merged down a
+    block of rows). `rows` are Rows or (number, values, percent); returns the ranges it filled."""
+    by_row = {r: values for r, values, _p in rows}
+    filled = []
+    for coord in merged:
+        min_col, min_row, max_col, max_row = range_boundaries(coord)
+        if max_row < first_data_row or min_row < first_data_row or min_row == max_row:
+            continue
+        top = by_row.get(min_row, {}).get(min_col)
+        if top is None:
+            continue
+        for r in range(min_row + 1, max_row + 1):
+            if r in by_row:
+                by_row[r].setdefault(min_col, top)
+        filled.append(coord)
+    return filled

@@ -149,10 +149,17 @@ class CellQuirkTests:
         assert "公式" in error["message"] and "没有保存计算结果" in error["message"]
 
     def test_it_skips_the_template_example_row_and_total_and_footer_rows(self):
+        outcome = parse(template_with("parks", [dict(zip(
+            ["name", "district", "park_type", "area_m2", "lat", "lng", "free_entry", "emergency_refuge"],
+            ["人民公园", "城东区", "comprehensive", "120000", "32.05", "118.78", True, False]))]))
+        assert [r["row"] for r in outcome.rows] == [5]
+        assert [s["row"] for s in outcome.skipped] == [4]  # the template's own example row
+
+    def test_it_keeps_a_row_starting_with_the_word_example_outside_the_template(self):
         rows = [HEADER, ["示例：人民公园"] + ROW[1:], ROW, ["合计", None, None, 120000], ["填表人：张三"]]
         outcome = parse(xlsx(rows))
-        assert [r["row"] for r in outcome.rows] == [3]
-        assert {s["row"] for s in outcome.skipped} == {2, 4, 5}
+        assert [r["row"] for r in outcome.rows] == [2, 3]
+        assert [s["row"] for s in outcome.skipped] == [4, 5]
 
 
 class SheetTests:
