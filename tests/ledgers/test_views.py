@@ -127,7 +127,7 @@ class UploadViewTests:
             self, client_for, lead_staff, unit_a, campaign, settings, monkeypatch, tmp_path):
         settings.LEDGER_MAX_ROWS = 20
         read = []
-        monkeypatch.setattr("ledgers.validation.Workbook", lambda *a, **k: read.append(a))
+        monkeypatch.setattr("ledgers.validation.Book", lambda *a, **k: read.append(a))
         monkeypatch.setattr("ledgers.services.ledger_upload_parse", lambda **k: read.append(k))
         content = template_with("parks", [park(name=f"公园{i}") for i in range(20)])  # and the example row: 21
         response = post_file(client_for(lead_staff), content, name="城东公园.xlsx", unit=unit_a)
