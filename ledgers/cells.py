@@ -18,6 +18,7 @@ TRUE_WORDS = {"是", "有", "y", "yes", "true", "t", "1", "√", "✓", "✔", "
 FALSE_WORDS = {"否", "无", "没有", "n", "no", "false", "f", "0", "×", "✗", "✘", "x", "不是", "未", "不具备",
                "不达标", "未达标"}
 EXCEL_EPOCH = date(1899, 12, 30)
+MAX_DIGITS = 14  # the largest power of ten a ledger number may reach (Excel keeps 15 significant digits)
 
 
 class CellError(ValueError):
@@ -123,6 +124,8 @@ def read_decimal(value, *, places=2, min_value=None, max_value=None, unit="", pe
             raise CellError(_("数值"), value) from None
     if not number.is_finite():
         raise CellError(_("数值"), value)
+    if number and number.adjusted() > MAX_DIGITS:  # 1e400, a pasted ID number: no quantity is that large
+        raise CellError(_("数值（不超过 %(n)s 位整数）") % {"n": MAX_DIGITS + 1}, value)
     if places is not None:
         number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if min_value is not None and number < min_value:
