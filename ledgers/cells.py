@@ -4,6 +4,7 @@ Numbers typed as text, full-width digits, thousands separators, `38.5%`, trailin
 是/否 written a dozen ways, dates as Excel date cells or as 2024年8月31日. Each reader returns
 the normalized value or raises CellError saying, in Chinese, what was expected.
 """
+import functools
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -170,6 +171,7 @@ def _choice_fold(value):
     return re.sub(r"[\s\-_·•、:：]+", "", fold(value if value is not None else "")).upper()
 
 
+@functools.lru_cache(maxsize=256)
 def _choice_forms(choice):
     code, label = choice.value.upper(), choice.label.upper()
     forms = {code, label, code + label, label + code, f"{label}({code})", f"{code}({label})"}

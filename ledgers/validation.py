@@ -34,6 +34,8 @@ TOTAL_RE = re.compile(r"^.{0,8}(合计|总计|小计|共计|累计)$")
 # is taken for the example only with both (示例市第一中学 is real data).
 EXAMPLE_MARK = "示例："
 MAX_ERRORS_STORED = 2000
+MEMO_KINDS = (BOOL, CHOICE, DISTRICT, SCOPE)  # kinds whose reading depends on the cell text alone
+MEMO_SIZE = 20_000
 MAX_NOTES_ROWS = 20
 LEADING_ROWS = HEADER_ROW  # above the data in our template: the title, the notes, the header
 
@@ -372,6 +374,7 @@ def _validate_rows(raw_rows, matches, ledger_type, ctx, out, example_rows=frozen
     seen = {}
     conversions = {}
     sums = _Sums([m.index for m in matches if m.column.kind == DECIMAL])
+    memo = {}
     districts = district_lookup(ctx.districts)
 
     def skip(row_number, reason):
@@ -402,7 +405,21 @@ def _validate_rows(raw_rows, matches, ledger_type, ctx, out, example_rows=frozen
             raw = values.get(m.index)
             percent = m.index in percent_cols
             try:
-                data[m.column.key] = _read(m, raw, percent, ctx, districts, data, row_conversions)
+                if isinstance(raw, str) and m.column.kind in MEMO_KINDS:
+                    # The same few words fill these columns (城东区, 次干路, 是): read each once.
+                    hit = memo.get((m.index, raw))
+                    if hit is None:
+                        try:
+                            hit = (True, _read(m, raw, percent, ctx, districts, data, row_conversions))
+                        except C.CellError as exc:
+                            hit = (False, exc)
+                        if len(memo) < MEMO_SIZE:
+                            memo[(m.index, raw)] = hit
+                    if not hit[0]:
+                        raise hit[1]
+                    data[m.column.key] = hit[1]
+                else:
+                    data[m.column.key] = _read(m, raw, percent, ctx, districts, data, row_conversions)
             except C.CellError as exc:
                 row_errors.append(problem(ctx, out.sheet, row_number, m.index, _clean(m.header), exc.expected, raw))
         for conversion in row_conversions:
@@ -480,15 +497,18 @@ def _read_quantity(m, raw, conversions):
     """A number in the column's unit at full precision: the unit written in the cell (30.5公顷)
     wins over the header's (面积（公顷）); rounding is left to the display."""
     column = m.column
-    written_unit = m.unit or column.unit  # the unit the column is filled in, for messages
-    expected = _("数值（%(unit)s）") % {"unit": written_unit} if written_unit else _("数值")
+
+    def expected():
+        written_unit = m.unit or column.unit  # the unit the column is filled in
+        return _("数值（%(unit)s）") % {"unit": written_unit} if written_unit else _("数值")
+
     factor, cell_unit = m.factor, ""
     if isinstance(raw, str):
         number_text, cell_unit = units.split_cell(raw)
         if cell_unit:
             factor = units.factor_of(cell_unit, column.unit_factors)
             if factor is None:
-                raise C.CellError(expected, raw)
+                raise C.CellError(expected(), raw)
             raw_number = number_text
         else:
             raw_number = raw
@@ -497,7 +517,7 @@ def _read_quantity(m, raw, conversions):
     try:
         number = C.read_decimal(raw_number, places=None, percent=False)
     except C.CellError as exc:
-        raise C.CellError(expected if exc.expected == _("数值") else exc.expected, raw) from None
+        raise C.CellError(expected() if exc.expected == _("数值") else exc.expected, raw) from None
     if cell_unit and conversions is not None:
         conversions.append((m.index, cell_unit, factor))
     return units.convert(number, factor)

@@ -143,6 +143,8 @@ class WorkbookFacts:
     # Sheet title → rows holding a value (blank and formatting-only rows left out), for the
     # row limits of each kind of import, announced before any parse starts.
     rows: dict = field(default_factory=dict)
+    # Sheet title → the highest row number the sheet's <row> elements state.
+    last_row: dict = field(default_factory=dict)
     # Sheet title → merged ranges ("A1:B2"), as written in the sheet's <mergeCells>.
     merged: dict = field(default_factory=dict)
     # Sheet title → {(row, column): "=formula text" or ""} for formula cells saved without a result.
@@ -430,6 +432,7 @@ class _Scanner:
         self.bare_formulas = {}
         self.shared_formulas = {}  # si → (formula text, origin cell) of a shared formula's master cell
         self.cell_tail = b""  # an unclosed <c> from the previous piece
+        self.last_row = 0
 
     def check_run(self, length):
         if length > self.max_run:
@@ -480,6 +483,7 @@ class _Scanner:
             highest = max(map(int, numbers))
             if highest > limits.rows:
                 self.too_many_rows(highest)
+            self.last_row = max(self.last_row, highest)
         segments = ROW_TAG.split(piece)
         # Rows without r="" count by position, so the number of <row> elements is bounded too.
         self.rows += len(segments) - 1
@@ -554,6 +558,7 @@ class _Scanner:
         if self.is_sheet:
             self.gate.facts.rows[self.sheet] = self.value_rows
             self.gate.facts.merged[self.sheet] = self.merged
+            self.gate.facts.last_row[self.sheet] = max(self.last_row, self.rows)
             self.gate.facts.bare_formulas[self.sheet] = self.bare_formulas
         if self.is_strings:
             self.gate.facts.shared_strings += self.strings

@@ -83,8 +83,9 @@ class Book:
         return [ws.title for ws in self.wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
 
     def max_row(self, title):
-        """The last row the sheet's <dimension> states, or None when the writer left it out."""
-        return self.wb[title].max_row
+        """The last row of the sheet, from the gate's scan (openpyxl's max_row would parse the
+        whole sheet once more when the writer left out <dimension>)."""
+        return self.facts.last_row.get(title) or None
 
     def value_rows(self, title):
         """Rows holding a value, counted by the gate."""
