@@ -351,7 +351,8 @@ class _Sums:
     def is_total(self, values, name):
         numbers = {c: self.number(values.get(c)) for c in self.columns}
         numbers = {c: n for c, n in numbers.items() if n is not None}
-        if self.rows < 2 or not numbers or (name and len(numbers) < 2):
+        # Only a row without a name: a named road as long as the two above it is a road.
+        if self.rows < 2 or not numbers or name:
             return False
         return any(all(abs(n - sums[c]) <= Decimal("0.005") * max(1, abs(n)) for c, n in numbers.items())
                    for sums in (self.group, self.all))

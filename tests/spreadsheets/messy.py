@@ -284,6 +284,9 @@ POINT_6 = [
     Messy("unlabelled_sum_row", 6, "roads", _roads_with([_road("甲路"), _road("乙路", length=500, shaded=300),
                                                          [None, None, None, 1500, 900]]),
           _check_skipped([4], ["甲路", "乙路"])),
+    Messy("named_row_equal_to_the_sum_above_is_data", 6, "roads", _roads_with([
+        _road("甲路"), _road("乙路", length=500, shaded=300), _road("丙路", length=1500, shaded=900)]),
+        _check_skipped([], ["甲路", "乙路", "丙路"])),
 ]
 
 
