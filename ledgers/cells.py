@@ -4,6 +4,7 @@ Numbers typed as text, full-width digits, thousands separators, `38.5%`, trailin
 是/否 written a dozen ways, dates as Excel date cells or as 2024年8月31日. Each reader returns
 the normalized value or raises CellError saying, in Chinese, what was expected.
 """
+import functools
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -11,11 +12,14 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from spreadsheets.reader import ErrorValue, FormulaWithoutValue
+
 BLANKS = {"", "-", "—", "--", "——", "/", "无", "空", "n/a", "na", "null", "none", "#n/a"}
 TRUE_WORDS = {"是", "有", "y", "yes", "true", "t", "1", "√", "✓", "✔", "对", "已", "具备", "达标", "已达标"}
 FALSE_WORDS = {"否", "无", "没有", "n", "no", "false", "f", "0", "×", "✗", "✘", "x", "不是", "未", "不具备",
                "不达标", "未达标"}
 EXCEL_EPOCH = date(1899, 12, 30)
+MAX_DIGITS = 14  # the largest power of ten a ledger number may reach (Excel keeps 15 significant digits)
 
 
 class CellError(ValueError):
@@ -25,18 +29,6 @@ class CellError(ValueError):
         super().__init__(self.expected)
 
 
-class FormulaWithoutValue:
-    """A formula cell saved without a cached result (written by a program other than Excel)."""
-
-    def __str__(self):
-        return _("公式（无计算结果）")
-
-
-class ErrorValue(str):
-    """An Excel error value such as #DIV/0! or #REF!."""
-
-
-FORMULA_WITHOUT_VALUE = FormulaWithoutValue()
 
 
 def fold(text):
@@ -133,7 +125,10 @@ def read_decimal(value, *, places=2, min_value=None, max_value=None, unit="", pe
             raise CellError(_("数值"), value) from None
     if not number.is_finite():
         raise CellError(_("数值"), value)
-    number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if number and number.adjusted() > MAX_DIGITS:  # 1e400, a pasted ID number: no quantity is that large
+        raise CellError(_("数值（不超过 %(n)s 位整数）") % {"n": MAX_DIGITS + 1}, value)
+    if places is not None:
+        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if min_value is not None and number < min_value:
         if min_value == 0:
             raise CellError(_("不小于 0 的数值"), value)
@@ -176,6 +171,7 @@ def _choice_fold(value):
     return re.sub(r"[\s\-_·•、:：]+", "", fold(value if value is not None else "")).upper()
 
 
+@functools.lru_cache(maxsize=256)
 def _choice_forms(choice):
     code, label = choice.value.upper(), choice.label.upper()
     forms = {code, label, code + label, label + code, f"{label}({code})", f"{code}({label})"}

@@ -10,6 +10,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from spreadsheets.headers import Spec
+from spreadsheets.units import AREA_KM2, AREA_M2, LENGTH_KM, LENGTH_M, PEOPLE_10K
+
 # Cell kinds
 TEXT = "text"
 DECIMAL = "decimal"
@@ -22,15 +25,6 @@ LNG = "lng"
 SCOPE = "scope"  # 全市 or a district of the city
 MEASURE = "measure"  # an indicator code / name or a measure key
 VALUE = "value"  # a number whose meaning depends on the row's measure (percent cells, 达标/未达标)
-
-AREA_M2 = {"m²": 1, "m2": 1, "㎡": 1, "平方米": 1, "平米": 1, "公顷": 10000, "ha": 10000, "hm²": 10000, "hm2": 10000,
-           "万平方米": 10000, "万m²": 10000, "万㎡": 10000, "亩": Decimal("666.6667"), "km²": 1000000,
-           "平方公里": 1000000, "平方千米": 1000000}
-AREA_KM2 = {"km²": 1, "km2": 1, "平方公里": 1, "平方千米": 1, "公顷": Decimal("0.01"), "ha": Decimal("0.01"),
-            "hm²": Decimal("0.01"), "m²": Decimal("0.000001"), "平方米": Decimal("0.000001")}
-LENGTH_M = {"m": 1, "米": 1, "km": 1000, "公里": 1000, "千米": 1000}
-LENGTH_KM = {"km": 1, "公里": 1, "千米": 1, "m": Decimal("0.001"), "米": Decimal("0.001")}
-PEOPLE_10K = {"万人": 1, "万": 1, "人": Decimal("0.0001")}
 
 
 @dataclass(frozen=True)
@@ -56,6 +50,10 @@ class Column:
     example: str = ""
     help: str = ""
     width: int = 14
+    inverse_aliases: tuple = ()  # headers meaning the opposite yes/no (是否收费 for 免费开放)
+    # Formulas that read this column; when none of them is used by an active campaign the
+    # column is optional (a roads ledger for 林荫路推广率 alone needs no 有行道树绿化).
+    read_by: tuple = ()
 
     @property
     def header(self):
@@ -74,6 +72,10 @@ class Column:
             c = self.choice(value)
             return c.label if c else value
         if self.kind == DECIMAL:
+            try:  # stored at full precision, shown at the column's places
+                value = format(Decimal(value).quantize(Decimal(1).scaleb(-self.places)).normalize(), "f")
+            except (ArithmeticError, ValueError, TypeError):
+                return str(value)
             whole, _sep, frac = str(value).partition(".")
             try:
                 return f"{int(whole):,}" + (f".{frac}" if frac else "")
@@ -107,6 +109,18 @@ class LedgerType:
         """The natural key of a normalized row: how versions are compared."""
         return " | ".join(str(data.get(k) or "") for k in self.natural_key)
 
+    def specs(self, formulas=None):
+        """The columns as the header reader knows them. With `formulas` (the formula keys of the
+        active campaigns), a column only formulas outside that set read is optional."""
+        specs = []
+        for c in self.columns:
+            required = c.required
+            if required and formulas is not None and c.read_by and not set(c.read_by) & set(formulas):
+                required = False
+            specs.append(Spec(c.key, (str(c.label), str(c.header), *c.aliases), required, tuple(c.unit_factors),
+                              tuple(c.inverse_aliases)))
+        return specs
+
     def key_label(self):
         return "+".join(str(self.column(k).label) for k in self.natural_key)
 
@@ -116,7 +130,8 @@ YES_NO_HELP = _("填写“是”或“否”")
 NAME_ALIASES = ("名称",)
 DISTRICT_COLUMN = Column(
     "district", _("所在城区"), DISTRICT,
-    aliases=("城区", "所在区", "所属城区", "所属区", "区", "行政区", "区县", "所在区县", "district"),
+    aliases=("城区", "所在区", "所属城区", "所属区", "区", "行政区", "区县", "所在区县", "所属区县", "所在区域", "所属区域",
+             "district"),
     example="城东区", help=_("本市城区名称；区级单位可留空（默认本区）"), width=12,
 )
 # No range on the cell: the row check names swapped or out-of-China coordinates more helpfully.
@@ -165,16 +180,17 @@ PARKS = LedgerType(
         Column("name", _("公园名称"), TEXT, aliases=("公园名", "名称", "公园"), example="人民公园", width=20),
         DISTRICT_COLUMN,
         Column("park_type", _("公园类型"), CHOICE, aliases=("类型", "类别", "公园类别", "分类"), choices=PARK_TYPES,
-               example="综合公园", width=12),
+               example="综合公园", width=12, read_by=("comprehensive_parks_per_10k",)),
         Column("area_m2", _("面积"), DECIMAL, unit="m²", unit_factors=AREA_M2,
                aliases=("公园面积", "占地面积", "用地面积", "总面积", "绿地面积"), example="125000"),
         LAT_COLUMN,
         LNG_COLUMN,
         Column("free_entry", _("免费开放"), BOOL, aliases=("是否免费开放", "是否免费", "免费"), example="是",
-               help=YES_NO_HELP, width=10),
+               help=YES_NO_HELP, width=10, inverse_aliases=("是否收费", "收费"), read_by=("park_free_access_rate",)),
         Column("emergency_refuge", _("具备应急避险功能"), BOOL,
-               aliases=("应急避险", "应急避险场所", "是否具备应急避险功能", "是否为应急避险场所", "应急避险功能"),
-               example="否", help=YES_NO_HELP, width=12),
+               aliases=("应急避险", "应急避险场所", "是否具备应急避险功能", "是否为应急避险场所", "应急避险功能",
+                        "是否应急避险场所", "应急避难场所", "是否应急避难场所", "是否为应急避难场所"),
+               example="否", help=YES_NO_HELP, width=12, read_by=("park_emergency_shelter_rate",)),
         Column("historic", _("位于历史文化街区"), BOOL, required=False,
                aliases=("是否位于历史文化街区", "历史文化街区"), example="否",
                help=_("是则面积≥1000 m²即按300 m服务半径计"), width=12),
@@ -192,18 +208,22 @@ GREEN_SPACES = LedgerType(
     columns=(
         Column("name", _("绿地名称"), TEXT, aliases=NAME_ALIASES + ("地块名称", "绿地"), example="滨河带状绿地", width=20),
         DISTRICT_COLUMN,
-        Column("green_class", _("绿地类别"), CHOICE, aliases=("类别", "绿地分类", "用地类别", "类型"), choices=GREEN_CLASSES,
+        Column("green_class", _("绿地类别"), CHOICE, aliases=("类别", "绿地分类", "用地类别", "类型", "绿地类型"),
+               choices=GREEN_CLASSES,
                example="G1 公园绿地", width=14),
         Column("green_area_m2", _("绿地面积"), DECIMAL, unit="m²", unit_factors=AREA_M2, aliases=("面积",),
                example="48000"),
         Column("cover_area_m2", _("绿化覆盖面积"), DECIMAL, unit="m²", unit_factors=AREA_M2,
                aliases=("覆盖面积", "植被覆盖面积", "绿化覆盖"), example="52000",
-               help=_("植被垂直投影面积，不重复计算多层植物")),
+               help=_("植被垂直投影面积，不重复计算多层植物"), read_by=("green_coverage_rate",)),
         Column("tree_shrub_area_m2", _("乔灌木覆盖面积"), DECIMAL, unit="m²", unit_factors=AREA_M2,
-               aliases=("乔灌木面积", "乔灌木投影面积", "乔、灌木覆盖面积"), example="33000"),
+               aliases=("乔灌木面积", "乔灌木投影面积", "乔、灌木覆盖面积"), example="33000",
+               read_by=("tree_shrub_ratio",)),
         Column("in_construction_land", _("位于城市建设用地内"), BOOL,
-               aliases=("是否位于城市建设用地内", "城市建设用地内", "建设用地内", "是否在建设用地内"), example="是",
-               help=_("否则计入“其他绿地”，至多按建设用地内绿地面积的20%计入绿地率"), width=12),
+               aliases=("是否位于城市建设用地内", "城市建设用地内", "建设用地内", "是否在建设用地内",
+                        "是否位于城市建设用地范围内", "位于城市建设用地范围内", "城市建设用地范围内"), example="是",
+               help=_("否则计入“其他绿地”，至多按建设用地内绿地面积的20%计入绿地率"), width=12,
+               read_by=("green_space_rate",)),
         NOTE_COLUMN,
     ),
 )
@@ -222,13 +242,14 @@ ROADS = LedgerType(
         DISTRICT_COLUMN,
         Column("grade", _("道路等级"), CHOICE, aliases=("等级", "道路类别", "道路级别"), choices=ROAD_GRADES,
                example="次干路", width=10),
-        Column("length_m", _("道路长度"), DECIMAL, unit="m", unit_factors=LENGTH_M, aliases=("长度", "路长", "全长"),
+        Column("length_m", _("道路长度"), DECIMAL, unit="m", unit_factors=LENGTH_M, aliases=("长度", "路长", "全长", "道路全长"),
                example="1850"),
         Column("shaded_length_m", _("林荫路长度"), DECIMAL, unit="m", unit_factors=LENGTH_M,
-               aliases=("林荫路段长度", "林荫长度", "达到林荫路标准的长度"), example="1400",
-               help=_("人行道、自行车道绿化覆盖率≥90%的长度")),
-        Column("planted", _("有行道树绿化"), BOOL, aliases=("是否绿化", "已绿化", "是否有行道树", "道路绿化", "有绿化"),
-               example="是", help=YES_NO_HELP, width=10),
+               aliases=("林荫路段长度", "林荫长度", "达到林荫路标准的长度", "林荫道路长度", "林荫道长度"), example="1400",
+               help=_("人行道、自行车道绿化覆盖率≥90%的长度"), read_by=("shaded_road_rate",)),
+        Column("planted", _("有行道树绿化"), BOOL,
+               aliases=("是否绿化", "已绿化", "是否有行道树", "道路绿化", "有绿化", "是否有行道树绿化", "行道树", "有行道树"),
+               example="是", help=YES_NO_HELP, width=10, read_by=("road_greening_rate",)),
         NOTE_COLUMN,
     ),
 )
@@ -248,7 +269,7 @@ COMPOUNDS = LedgerType(
                width=10),
         Column("garden_rated", _("园林式达标"), BOOL,
                aliases=("是否园林式", "园林式", "园林式居住区（单位）", "是否达到园林式标准", "园林式小区", "园林式单位"),
-               example="是", help=YES_NO_HELP, width=10),
+               example="是", help=YES_NO_HELP, width=10, read_by=("garden_compound_rate",)),
         LAT_COLUMN,
         LNG_COLUMN,
         Column("residential_area_m2", _("居住用地面积"), DECIMAL, required=False, unit="m²", unit_factors=AREA_M2,

@@ -11,7 +11,7 @@ from organizations.paging import page_number
 
 from .formulas import FORMULAS, parse_ranges
 from .models import Ledger, LedgerRow, LedgerUpload, LedgerUploadRow, LedgerVersion
-from .schemas import DECIMAL, LAT, LEDGER_TYPES, LNG, NOTE_COLUMN, VALUE
+from .schemas import DECIMAL, LAT, LEDGER_TYPES, LNG, MEASURE, NOTE_COLUMN, VALUE
 
 NUMERIC_KINDS = (DECIMAL, LAT, LNG, VALUE)
 
@@ -143,8 +143,15 @@ def _cell(column, value):
     return cell
 
 
+def _shown(column, data):
+    # A values row stores the measure key; people read the indicator's name, kept beside it at parse.
+    if column.kind == MEASURE:
+        return data.get("measure_name") or data.get(column.key)
+    return data.get(column.key)
+
+
 def row_cells(schema, data, columns=None):
-    return [_cell(c, data.get(c.key)) for c in (columns or display_columns(schema))]
+    return [_cell(c, _shown(c, data)) for c in (columns or display_columns(schema))]
 
 
 PREVIEW_PAGE_SIZE = 100

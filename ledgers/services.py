@@ -28,11 +28,11 @@ from indicators.models import Campaign, Indicator, IndicatorValue, Measure
 from indicators.services import compliance_recompute_request, indicator_value_record
 from organizations.audit import audit_record
 from organizations.models import AuditEntry, Unit
+from spreadsheets.headers import normalise as header_fold
 
 from . import formulas as F
 from . import staging
 from .models import Ledger, LedgerRow, LedgerUpload, LedgerUploadRow, LedgerVersion, parse_stale_cutoff
-from .parsing import header_fold
 from .schemas import LEDGER_TYPES
 from .validation import CITY_SCOPE, Context, MeasureInfo, validate_workbook
 
@@ -130,7 +130,18 @@ def validation_context(*, ledger, file_name, sheet_name="", on_row=None):
                   own_district=district.name if district else None, sheet_name=sheet_name, on_row=on_row)
     if ledger.ledger_type == "values":
         ctx.measures = measure_lookup(city)
+    ctx.formulas = active_formulas(city)
     return ctx
+
+
+def active_formulas(city):
+    """Formula keys the city's active campaigns use, or None without an active campaign (then
+    every column keeps the requirement its schema gives it)."""
+    standards = set(Campaign.objects.filter(city=city, is_active=True).values_list("standards", flat=True)) - {None}
+    if not standards:
+        return None
+    return set(Indicator.objects.filter(standard__in=standards).exclude(measure__formula_key="")
+               .values_list("measure__formula_key", flat=True))
 
 
 def measure_lookup(city):

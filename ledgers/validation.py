@@ -8,24 +8,34 @@ names, the uploader's own district, the indicator library for the values sheet) 
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from . import cells as C
+from spreadsheets import units
 from spreadsheets.gate import WorkbookRefused, check_workbook
+from spreadsheets.headers import HEADER_SCAN_ROWS, find_header
+from spreadsheets.headers import normalise as header_fold
+from spreadsheets.reader import Book, fill_merged
 
-from .parsing import Workbook, fill_merged, find_header, header_fold, max_rows
-from .workbooks import HEADER_ROW
+from . import cells as C
+from .workbooks import EXAMPLE_ROWS_NAME, HEADER_ROW
 from .schemas import BOOL, CHOICE, DATE, DECIMAL, DISTRICT, LAT, LNG, MEASURE, SCOPE, TEXT, VALUE
 
 CITY_SCOPE = "全市"
 CITY_WORDS = {"全市", "市", "市本级", "全市域", "城区", "中心城区", "全市合计"}
-TOTAL_WORDS = {"合计", "总计", "小计", "共计", "总合计", "全市合计"}
+TOTAL_WORDS = {"合计", "总计", "小计", "共计", "总合计", "全市合计", "累计", "总累计"}
 FOOTER_PREFIXES = ("填表人", "填报人", "审核人", "审核", "负责人", "联系人", "联系电话", "填报单位", "填表单位",
                    "制表", "注:", "注1", "说明:", "备注:", "单位负责人", "填报日期", "填表日期")
-EXAMPLE_PREFIXES = ("示例", "例:", "例子", "样例", "填写示例")
+TOTAL_RE = re.compile(r"^.{0,8}(合计|总计|小计|共计|累计)$")
+# The template's example row starts with this text and is named by EXAMPLE_ROWS_NAME; a row
+# is taken for the example only with both (示例市第一中学 is real data).
+EXAMPLE_MARK = "示例："
 MAX_ERRORS_STORED = 2000
+MEMO_KINDS = (BOOL, CHOICE, DISTRICT, SCOPE)  # kinds whose reading depends on the cell text alone
+MEMO_SIZE = 20_000
 MAX_NOTES_ROWS = 20
 LEADING_ROWS = HEADER_ROW  # above the data in our template: the title, the notes, the header
 
@@ -47,7 +57,34 @@ class Context:
     own_district: str | None = None  # set when the uploading unit is a district (or one of its streets)
     measures: dict = field(default_factory=dict)  # folded code/name/key → MeasureInfo
     sheet_name: str = ""  # the sheet the user asked for
+    # Formula keys the city's active campaigns use; None: every column keeps its own `required`.
+    formulas: object = None
     on_row: object = None  # progress callback(rows_read, rows_total)
+
+
+@dataclass
+class ColumnMatch:
+    """A sheet column read as a ledger column: where, as what header, in which unit."""
+
+    column: object  # schemas.Column
+    index: int
+    header: str
+    unit: str = ""
+    factor: Fraction = Fraction(1)
+    unit_from_parent: bool = False
+    inverted: bool = False
+    close_to: str = ""
+
+    @classmethod
+    def of(cls, match, ledger_type):
+        column = ledger_type.column(match.spec.key)
+        factor = units.factor_of(match.unit, column.unit_factors) or Fraction(1)
+        return cls(column, match.index, match.header, match.unit, factor, match.unit_from_parent, match.inverted,
+                   match.close_to)
+
+
+def max_rows():
+    return settings.LEDGER_MAX_ROWS
 
 
 @dataclass
@@ -143,12 +180,9 @@ def validate_workbook(fileobj, ledger_type, ctx):
         refusal = rows_refusal(facts, ctx.file_name, ctx.sheet_name)
         if refusal:
             return _fatal(out, ctx, refusal)
-        book = Workbook(fileobj)
+        book = Book(fileobj, ctx.file_name, facts)
     except WorkbookRefused as exc:
         return _fatal(out, ctx, exc.message, exc.sheet)
-    except Exception:  # openpyxl's many ways of failing on a damaged file
-        return _fatal(out, ctx, _("「%(file)s」无法作为 Excel 工作簿打开（文件可能已损坏）：请在 Excel 中打开并另存为 "
-                                  ".xlsx 后再上传。") % {"file": ctx.file_name})
     try:
         return _validate_book(book, ledger_type, ctx, out)
     finally:
@@ -164,100 +198,116 @@ def _fatal(out, ctx, message, sheet=""):
 
 def _validate_book(book, ledger_type, ctx, out):
     sheets = book.sheets
-    out.sheets = [ws.title for ws in sheets]
+    out.sheets = list(sheets)
     if not sheets:
         return _fatal(out, ctx, _("「%(file)s」没有可见的工作表。") % {"file": ctx.file_name})
 
     chosen, header = None, None
+    specs = ledger_type.specs(ctx.formulas)
     if ctx.sheet_name:
         wanted = header_fold(ctx.sheet_name)
-        chosen = next((ws for ws in sheets if header_fold(ws.title) == wanted), None)
+        chosen = next((title for title in sheets if header_fold(title) == wanted), None)
         if chosen is None:
             return _fatal(out, ctx, _("「%(file)s」中没有名为「%(sheet)s」的工作表；现有工作表：%(all)s。")
                           % {"file": ctx.file_name, "sheet": ctx.sheet_name, "all": "、".join(out.sheets)})
-        header = find_header(book.head(chosen), ledger_type)
+        header = find_header(book.head(chosen, HEADER_SCAN_ROWS), specs, book.merged(chosen))
     else:
         # The first sheet whose header names every required column; else the best partial match.
         best = None
-        for ws in sheets:
-            h = find_header(book.head(ws), ledger_type)
+        for title in sheets:
+            h = find_header(book.head(title, HEADER_SCAN_ROWS), specs, book.merged(title))
             if h is None:
                 continue
-            if not h.missing(ledger_type):
-                chosen, header = ws, h
+            if not h.missing(specs):
+                chosen, header = title, h
                 break
             if best is None or len(h.matches) > len(best[1].matches):
-                best = (ws, h)
+                best = (title, h)
         if chosen is None and best is not None:
             chosen, header = best
         if chosen is None:
             chosen = sheets[0]
-    out.sheet = chosen.title
+    out.sheet = chosen
     if len(sheets) > 1:
         out.notes.append(_("工作簿有 %(n)s 个工作表（%(all)s），已读取「%(sheet)s」；如需读取其他工作表，请在预览页选择。")
-                         % {"n": len(sheets), "all": "、".join(out.sheets), "sheet": chosen.title})
+                         % {"n": len(sheets), "all": "、".join(out.sheets), "sheet": chosen})
 
-    expected = "、".join(str(c.header) for c in ledger_type.required_columns)
+    specs = ledger_type.specs(ctx.formulas)
+    required = [ledger_type.column(sp.key) for sp in specs if sp.required]
+    expected = "、".join(str(c.header) for c in required)
     if header is None:
         return _fatal(out, ctx, _("工作表「%(sheet)s」前 %(n)s 行中找不到「%(type)s」的表头：应包含 %(cols)s 等列。")
-                      % {"sheet": chosen.title, "n": 15, "type": ledger_type.label, "cols": expected}, chosen.title)
-    missing = header.missing(ledger_type)
+                      % {"sheet": chosen, "n": HEADER_SCAN_ROWS, "type": ledger_type.label, "cols": expected}, chosen)
+    missing = [ledger_type.column(sp.key) for sp in header.missing(specs)]
     if missing:
-        found = "、".join(m.header.replace("\n", " ") for m in sorted(header.matches.values(), key=lambda m: m.index))
-        return _fatal(out, ctx, _("工作表「%(sheet)s」第 %(row)s 行的表头缺少必需的列：%(missing)s（已识别：%(found)s）。"
-                                  "请使用本系统的模板，或补上这些列。")
-                      % {"sheet": chosen.title, "row": header.rows[0],
-                         "missing": "、".join(str(c.header) for c in missing), "found": found or "—"}, chosen.title)
+        own = "、".join(f"{get_column_letter(i)}「{t}」" for i, t in header.texts)
+        return _fatal(out, ctx, _("工作表「%(sheet)s」第 %(row)s 行的表头缺少必需的列：%(missing)s。本表的表头为：%(own)s。"
+                                  "请把相应的列改用上述名称之一，或使用本系统的模板。")
+                      % {"sheet": chosen, "row": "–".join(str(r) for r in (header.rows[0], header.rows[-1]))
+                         if len(header.rows) > 1 else header.rows[0],
+                         "missing": "、".join(str(c.header) for c in missing), "own": own or "—"}, chosen)
 
     out.header_rows = list(header.rows)
-    matches = sorted(header.matches.values(), key=lambda m: m.index)
+    matches = sorted((ColumnMatch.of(m, ledger_type) for m in header.matches.values()), key=lambda m: m.index)
     out.columns = [{"key": m.column.key, "label": str(m.column.label), "index": m.index,
-                    "letter": get_column_letter(m.index), "header": " ".join(str(m.header).split()),
-                    "factor": C.canonical(Decimal(str(m.factor)))} for m in matches]
+                    "letter": get_column_letter(m.index), "header": m.header,
+                    "factor": units.factor_text(m.factor)} for m in matches]
     for m in matches:
+        letter = get_column_letter(m.index)
+        if m.close_to:
+            out.notes.append(_("%(letter)s 列「%(header)s」按相近的表头识别为「%(label)s」，请核对。")
+                             % {"letter": letter, "header": m.header, "label": m.column.label})
+        if m.inverted:
+            out.notes.append(_("%(letter)s 列「%(header)s」与「%(label)s」意思相反：“是”已读作“否”，“否”读作“是”。")
+                             % {"letter": letter, "header": m.header, "label": m.column.label})
         if m.factor != 1:
-            out.notes.append(_("「%(header)s」按 %(unit)s 填写，已换算为 %(canonical)s（×%(factor)s）。")
-                             % {"header": " ".join(str(m.header).split()), "unit": m.unit_text,
-                                "canonical": m.column.unit, "factor": C.canonical(Decimal(str(m.factor)))})
+            source = _("（单位取自上方合并的表头）") if m.unit_from_parent else ""
+            out.notes.append(_("%(letter)s 列「%(header)s」按 %(unit)s 填写%(source)s，已按 1 %(unit)s = %(factor)s "
+                               "%(canonical)s 全精度换算为 %(canonical)s。")
+                             % {"letter": letter, "header": m.header, "unit": m.unit, "source": source,
+                                "canonical": m.column.unit, "factor": units.factor_text(m.factor)})
+    for column in ledger_type.columns:
+        spec = next(sp for sp in specs if sp.key == column.key)
+        if column.required and not spec.required and column.key not in header.matches:
+            out.notes.append(_("缺少「%(label)s」列：当前创建活动的指标公式都不读取此列，已按可选列处理。")
+                             % {"label": column.label})
     if header.extras:
-        names = "、".join(f"{get_column_letter(i)}「{' '.join(str(t).split())}」" for i, t in header.extras)
+        names = "、".join(f"{get_column_letter(i)}「{t}」" for i, t in header.extras)
         out.notes.append(_("以下列不属于「%(type)s」，已忽略：%(names)s。") % {"type": ledger_type.label, "names": names})
     for index, text, first in header.duplicates:
         out.notes.append(_("%(letter)s 列「%(header)s」与 %(first)s 列重复表示「%(label)s」，已忽略。")
                          % {"letter": get_column_letter(index), "header": text, "first": get_column_letter(first.index),
-                            "label": first.column.label})
+                            "label": ledger_type.column(first.spec.key).label})
 
     # Read the data rows, streaming; progress every row (the callback throttles).
-    total = chosen.max_row
-    if total is None and ctx.on_row:
-        total = book.count_rows(chosen)
+    total = book.max_row(chosen)
+    if total is None:
+        total = book.value_rows(chosen)
     out.total_rows = max(0, (total or 0) - header.last_row)
     cap = max_rows()
     if total is not None and total - header.last_row > cap * 2:
         return _fatal(out, ctx, _("工作表「%(sheet)s」有约 %(n)s 行，超过每个台账 %(cap)s 行的上限。")
-                      % {"sheet": chosen.title, "n": total - header.last_row, "cap": cap}, chosen.title)
+                      % {"sheet": chosen, "n": total - header.last_row, "cap": cap}, chosen)
 
     def progress(row_number):
         if ctx.on_row and row_number % 500 == 0:
             ctx.on_row(max(0, row_number - header.last_row), out.total_rows)
 
     raw_rows = []
-    for row_number, values, percent_cols in book.iter_rows(chosen, on_row=progress):
-        if row_number <= header.last_row:
-            continue
+    for row_number, values, percent_cols in book.rows(chosen, first=header.last_row + 1, on_row=progress):
         raw_rows.append((row_number, values, percent_cols))
         if len(raw_rows) > cap:
-            return _fatal(out, ctx, too_many_rows_message(ctx.file_name, chosen.title, len(raw_rows), cap),
-                          chosen.title)
+            return _fatal(out, ctx, too_many_rows_message(ctx.file_name, chosen, len(raw_rows), cap),
+                          chosen)
     if ctx.on_row:
         ctx.on_row(len(raw_rows), len(raw_rows))
     out.total_rows = len(raw_rows)
 
-    filled = fill_merged(raw_rows, getattr(book, "last_merged", []), header.last_row + 1)
+    filled = fill_merged(raw_rows, book.merged(chosen), header.last_row + 1)
     if filled:
         out.notes.append(_("合并单元格 %(ranges)s 已按合并值填入每一行。") % {"ranges": "、".join(filled[:10])})
 
-    _validate_rows(raw_rows, matches, ledger_type, ctx, out)
+    _validate_rows(raw_rows, matches, ledger_type, ctx, out, book.named_rows(EXAMPLE_ROWS_NAME, chosen))
     return out
 
 
@@ -269,33 +319,112 @@ def _row_text(values):
     return ""
 
 
-def _validate_rows(raw_rows, matches, ledger_type, ctx, out):
+def _total_label(values):
+    """合计, 总 计, 合计（全市）, 全市合计, 城东区小计, 累计 …: the label of a totals row, or ""."""
+    for col in sorted(values)[:4]:
+        value = values[col]
+        if not isinstance(value, str):
+            continue
+        text = re.sub(r"\s+", "", C.fold(value)).rstrip(":")
+        bare = re.sub(r"\([^()]*\)", "", text)
+        if bare in TOTAL_WORDS or TOTAL_RE.match(bare):
+            return value
+    return ""
+
+
+class _Sums:
+    """Running sums of the number cells, to recognise an unlabelled totals row: its numbers are
+    the sum of the rows above (since the last subtotal, or all of them)."""
+
+    def __init__(self, columns):
+        self.columns = columns
+        self.group = dict.fromkeys(columns, Decimal(0))
+        self.all = dict.fromkeys(columns, Decimal(0))
+        self.rows = 0
+
+    @staticmethod
+    def number(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+    def is_total(self, values, name):
+        numbers = {c: self.number(values.get(c)) for c in self.columns}
+        numbers = {c: n for c, n in numbers.items() if n is not None}
+        # Only a row without a name: a named road as long as the two above it is a road.
+        if self.rows < 2 or not numbers or name:
+            return False
+        return any(all(abs(n - sums[c]) <= Decimal("0.005") * max(1, abs(n)) for c, n in numbers.items())
+                   for sums in (self.group, self.all))
+
+    def add(self, values):
+        self.rows += 1
+        for c in self.columns:
+            n = self.number(values.get(c))
+            if n is not None:
+                self.group[c] += n
+                self.all[c] += n
+
+    def close_group(self):
+        self.group = dict.fromkeys(self.columns, Decimal(0))
+
+
+def _validate_rows(raw_rows, matches, ledger_type, ctx, out, example_rows=frozenset()):
     by_key = {m.column.key: m for m in matches}
     name_match = by_key.get("name")
     seen = {}
-    examples, totals, footers = [], [], []
+    conversions = {}
+    sums = _Sums([m.index for m in matches if m.column.kind == DECIMAL])
+    memo = {}
     districts = district_lookup(ctx.districts)
+
+    def skip(row_number, reason):
+        out.skipped.append({"row": row_number, "reason": str(reason)})
+
     for row_number, values, percent_cols in raw_rows:
         first_text = _row_text(values)
-        name_text = re.sub(r"\s+", "", C.fold(values.get(name_match.index, ""))) if name_match else first_text
-        if any(text.startswith(p) for p in EXAMPLE_PREFIXES for text in (name_text, first_text)):
-            examples.append(row_number)
+        name_value = values.get(name_match.index) if name_match else None
+        if row_number in example_rows and first_text.startswith(C.fold(EXAMPLE_MARK)):
+            skip(row_number, _("模板示例行（本系统模板标记的示例行）"))
             continue
-        if first_text.rstrip(":") in TOTAL_WORDS or name_text.rstrip(":") in TOTAL_WORDS:
-            totals.append(row_number)
+        label = _total_label(values)
+        if label:
+            skip(row_number, _("合计行（「%(label)s」）") % {"label": " ".join(str(label).split())})
+            sums.close_group()
+            continue
+        if sums.is_total(values, name_value if isinstance(name_value, str) and name_value.strip() else None):
+            skip(row_number, _("合计行（各数值等于上方各行之和）"))
+            sums.close_group()
             continue
         if len(values) <= 3 and any(first_text.startswith(p.rstrip(":")) for p in FOOTER_PREFIXES):
-            footers.append(row_number)
+            skip(row_number, _("表尾说明（「%(text)s」）") % {"text": first_text[:20]})
             continue
+        sums.add(values)
 
-        data, row_errors = {}, []
+        data, row_errors, row_conversions = {}, [], []
         for m in matches:
             raw = values.get(m.index)
             percent = m.index in percent_cols
             try:
-                data[m.column.key] = _read(m, raw, percent, ctx, districts, data)
+                if isinstance(raw, str) and m.column.kind in MEMO_KINDS:
+                    # The same few words fill these columns (城东区, 次干路, 是): read each once.
+                    hit = memo.get((m.index, raw))
+                    if hit is None:
+                        try:
+                            hit = (True, _read(m, raw, percent, ctx, districts, data, row_conversions))
+                        except C.CellError as exc:
+                            hit = (False, exc)
+                        if len(memo) < MEMO_SIZE:
+                            memo[(m.index, raw)] = hit
+                    if not hit[0]:
+                        raise hit[1]
+                    data[m.column.key] = hit[1]
+                else:
+                    data[m.column.key] = _read(m, raw, percent, ctx, districts, data, row_conversions)
             except C.CellError as exc:
                 row_errors.append(problem(ctx, out.sheet, row_number, m.index, _clean(m.header), exc.expected, raw))
+        for conversion in row_conversions:
+            conversions.setdefault(conversion, []).append(row_number)
         for column in ledger_type.columns:  # optional columns absent from the sheet
             if column.key not in data and column.key not in by_key:
                 data[column.key] = _default(column, ctx)
@@ -330,10 +459,14 @@ def _validate_rows(raw_rows, matches, ledger_type, ctx, out):
             out.rows.append({"row": row_number, "key": key, "data": data})
 
     out.error_count = max(out.error_count, len(out.errors))
-    for rows, reason in ((examples, _("模板示例行")), (totals, _("合计行")), (footers, _("表尾说明（填表人、注等）"))):
-        if rows:
-            out.skipped += [{"row": r, "reason": str(reason)} for r in rows]
-            out.notes.append(_("已跳过%(reason)s：第 %(rows)s 行。") % {"reason": reason, "rows": _rows_text(rows)})
+    for item in out.skipped:
+        out.notes.append(_("已跳过第 %(row)s 行：%(reason)s。") % item)
+    for (index, unit, factor), rows in conversions.items():
+        column = next(m.column for m in matches if m.index == index)
+        out.notes.append(_("%(letter)s 列有 %(n)s 个单元格写明单位 %(unit)s（第 %(rows)s 行），已按 1 %(unit)s = %(factor)s "
+                           "%(canonical)s 全精度换算为 %(canonical)s。")
+                         % {"letter": get_column_letter(index), "n": len(rows), "unit": unit, "rows": _rows_text(rows),
+                            "factor": units.factor_text(factor), "canonical": column.unit})
     if not out.rows and not out.error_rows:
         out.fatal = True
         out.errors.append(file_problem(ctx, _("工作表「%(sheet)s」表头下没有数据行。") % {"sheet": out.sheet}, out.sheet))
@@ -361,7 +494,37 @@ def _default(column, ctx):
     return None
 
 
-def _read(m, raw, percent, ctx, districts, data):
+def _read_quantity(m, raw, conversions):
+    """A number in the column's unit at full precision: the unit written in the cell (30.5公顷)
+    wins over the header's (面积（公顷）); rounding is left to the display."""
+    column = m.column
+
+    def expected():
+        written_unit = m.unit or column.unit  # the unit the column is filled in
+        return _("数值（%(unit)s）") % {"unit": written_unit} if written_unit else _("数值")
+
+    factor, cell_unit = m.factor, ""
+    if isinstance(raw, str):
+        number_text, cell_unit = units.split_cell(raw)
+        if cell_unit:
+            factor = units.factor_of(cell_unit, column.unit_factors)
+            if factor is None:
+                raise C.CellError(expected(), raw)
+            raw_number = number_text
+        else:
+            raw_number = raw
+    else:
+        raw_number = raw
+    try:
+        number = C.read_decimal(raw_number, places=None, percent=False)
+    except C.CellError as exc:
+        raise C.CellError(expected() if exc.expected == _("数值") else exc.expected, raw) from None
+    if cell_unit and conversions is not None:
+        conversions.append((m.index, cell_unit, factor))
+    return units.convert(number, factor)
+
+
+def _read(m, raw, percent, ctx, districts, data, conversions=None):
     column = m.column
     blank = raw is None or (column.kind != BOOL and C.is_blank(raw)) or (
         column.kind == BOOL and isinstance(raw, str) and not raw.strip())
@@ -380,15 +543,12 @@ def _read(m, raw, percent, ctx, districts, data):
             raise C.CellError(_("不超过 200 字的文字"), raw)
         return text
     if kind == DECIMAL:
-        number = C.read_decimal(raw, places=column.places, unit=column.unit, percent=False)
-        if m.factor != 1:
-            number = (number * Decimal(str(m.factor))).quantize(Decimal(1).scaleb(-column.places))
-        return _bounded(number, column, raw)
+        return _bounded(_read_quantity(m, raw, conversions), column, raw)
     if kind in (LAT, LNG):
         return C.canonical(C.read_coordinate(raw, places=column.places, min_value=column.min_value,
                                              max_value=column.max_value))
     if kind == BOOL:
-        return C.read_bool(raw)
+        return C.read_bool(raw) != m.inverted
     if kind == CHOICE:
         return C.read_choice(raw, column.choices)
     if kind == DATE:

@@ -123,6 +123,10 @@ class UploadForm(forms.Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+        # Not Django's "选择一个有效的选项": say which units this user may upload for.
+        names = "、".join(u.name for u in units[:10]).replace("%", "%%")
+        self.fields["unit"].error_messages["invalid_choice"] = _(
+            "您不能为所选单位上传台账：只能为 %(units)s 上传。如需代其他单位上传，请联系创建办。") % {"units": names}
 
     def clean(self):
         """Refuse a ledger over LEDGER_MAX_ROWS here, from the gate's row count, before the

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from organizations.excel import set_text  # text is never a formula, whatever it starts with
@@ -21,6 +22,7 @@ from organizations.excel import set_text  # text is never a formula, whatever it
 from .schemas import BOOL, CHOICE, DATE, DECIMAL, DISTRICT, LAT, LNG, MEASURE, SCOPE, VALUE
 
 HEADER_ROW = 3
+EXAMPLE_ROWS_NAME = "CYZH_EXAMPLE_ROWS"  # a defined name over the template's example row
 VALIDATION_ROWS = 5000
 FIXED_TIME = datetime(2024, 1, 1)
 HEADER_FILL = PatternFill("solid", fgColor="E3F3EA")
@@ -104,6 +106,10 @@ def _ledger_workbook(ledger_type, rows, districts, city_name, example, measures)
 
     row_index = HEADER_ROW + 1
     if example:
+        # The marker the reader knows the example row by (never by its 示例 text alone: 示例市 is a
+        # real city name in the demo). Excel moves the name with the row when rows are inserted.
+        wb.defined_names[EXAMPLE_ROWS_NAME] = DefinedName(
+            EXAMPLE_ROWS_NAME, attr_text=f"{quote_sheetname(ws.title)}!${row_index}:${row_index}")
         for i, column in enumerate(columns, start=1):
             value = column.example
             if i == 1 and value:

@@ -27,6 +27,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from xml.sax.saxutils import unescape
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
@@ -74,6 +75,17 @@ FORMULA_TAG = re.compile(_P + rb"f(?=[\s>/])")
 STRING_ITEM = re.compile(_P + rb"si(?=[\s>/])")
 # A cell value (<v>) or inline text (<t>) with something in it: the row holds data, not only formatting.
 CELL_TEXT = re.compile(_P + rb"[vt](?:\s[^>]*)?>[^<]")
+# What the reader needs and openpyxl's public read-only API does not give: merged ranges
+# (header cells merged over two rows, a district merged down a block) and formulas saved
+# without a result (openpyxl reads them as empty). Read here, in the pass that reads every byte anyway.
+MERGE_CELL = re.compile(_P + rb'mergeCell\s(?:[^>]*?\s)?ref="([A-Za-z]{1,3}\d+(?::[A-Za-z]{1,3}\d+)?)"')
+CELL_ELEMENT = re.compile(_P + rb"c(\s[^>]*?)?(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?c>)", re.S)
+CELL_REF = re.compile(rb'\sr="([A-Za-z]{1,3})(\d+)"')
+CELL_TYPE = re.compile(rb'\st="(\w+)"')
+FORMULA_ELEMENT = re.compile(_P + rb"f(\s[^>]*?)?(?:/>|>([^<]*)</)", re.S)
+VALUE_ELEMENT = re.compile(_P + rb"v(?:\s[^>]*?)?(?:/>|>([^<]*)</)", re.S)
+SHARED_INDEX = re.compile(rb'\ssi="(\d+)"')
+SHARED_KIND = re.compile(rb'\st="shared"')
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,12 @@ class WorkbookFacts:
     # Sheet title → rows holding a value (blank and formatting-only rows left out), for the
     # row limits of each kind of import, announced before any parse starts.
     rows: dict = field(default_factory=dict)
+    # Sheet title → the highest row number the sheet's <row> elements state.
+    last_row: dict = field(default_factory=dict)
+    # Sheet title → merged ranges ("A1:B2"), as written in the sheet's <mergeCells>.
+    merged: dict = field(default_factory=dict)
+    # Sheet title → {(row, column): "=formula text" or ""} for formula cells saved without a result.
+    bare_formulas: dict = field(default_factory=dict)
 
 
 def _mb(n):
@@ -410,6 +428,11 @@ class _Scanner:
         self.value_rows = 0
         self.in_row = False
         self.row_has_value = False
+        self.merged = []
+        self.bare_formulas = {}
+        self.shared_formulas = {}  # si → (formula text, origin cell) of a shared formula's master cell
+        self.cell_tail = b""  # an unclosed <c> from the previous piece
+        self.last_row = 0
 
     def check_run(self, length):
         if length > self.max_run:
@@ -460,6 +483,7 @@ class _Scanner:
             highest = max(map(int, numbers))
             if highest > limits.rows:
                 self.too_many_rows(highest)
+            self.last_row = max(self.last_row, highest)
         segments = ROW_TAG.split(piece)
         # Rows without r="" count by position, so the number of <row> elements is bounded too.
         self.rows += len(segments) - 1
@@ -484,9 +508,67 @@ class _Scanner:
                 self.too_many_columns(column)
         if not self.gate.facts.has_formulas and FORMULA_TAG.search(piece):
             self.gate.facts.has_formulas = True
+        self.scan_formulas(piece)
+        if b"mergeCell" in piece:
+            self.merged += [m.decode("ascii").upper() for m in MERGE_CELL.findall(piece)]
+
+    def scan_formulas(self, piece):
+        """Formula cells without a saved result. A cell may be cut between two pieces: the
+        unclosed one waits in cell_tail (bounded by the cell-text limit checked above)."""
+        data = self.cell_tail + piece if self.cell_tail else piece
+        pos = data.rfind(b"<c")
+        while pos >= 0 and data[pos + 2:pos + 3] not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+            pos = data.rfind(b"<c", 0, pos)
+        region = data
+        self.cell_tail = b""
+        if pos >= 0:
+            open_end = data.find(b">", pos)
+            closed = open_end != -1 and (data[open_end - 1:open_end] == b"/" or data.find(b"</c>", open_end) != -1)
+            if not closed:
+                region, self.cell_tail = data[:pos], data[pos:]
+        if not FORMULA_TAG.search(region):
+            return
+        for match in CELL_ELEMENT.finditer(region):
+            body = match.group(2)
+            if not body or not FORMULA_TAG.search(body):
+                continue
+            attrs = match.group(1) or b""
+            ref = CELL_REF.search(attrs)
+            formula = FORMULA_ELEMENT.search(body)
+            text = unescape(formula.group(2).decode("utf-8", "replace")) if formula and formula.group(2) else ""
+            coord = ref.group(1).decode().upper() + ref.group(2).decode() if ref else ""
+            f_attrs = formula.group(1) or b"" if formula else b""
+            if SHARED_KIND.search(f_attrs):
+                si = SHARED_INDEX.search(f_attrs)
+                if si and text:
+                    self.shared_formulas[si.group(1)] = (text, coord)
+                elif si and si.group(1) in self.shared_formulas and coord:
+                    text = _translate(*self.shared_formulas[si.group(1)], coord)
+            value = VALUE_ELEMENT.search(body)
+            cell_type = CELL_TYPE.search(attrs)
+            # Excel saves a formula's result in <v>; other writers leave it out or empty (<v/>).
+            # Only a text formula (t="str") may legitimately evaluate to "".
+            if value is not None and (value.group(1) or (cell_type and cell_type.group(1) == b"str")):
+                continue
+            if ref:
+                row, column = int(ref.group(2)), column_index_from_string(ref.group(1).decode().upper())
+                self.bare_formulas[(row, column)] = f"={text}" if text else ""
 
     def finish(self):
         if self.is_sheet:
             self.gate.facts.rows[self.sheet] = self.value_rows
+            self.gate.facts.merged[self.sheet] = self.merged
+            self.gate.facts.last_row[self.sheet] = max(self.last_row, self.rows)
+            self.gate.facts.bare_formulas[self.sheet] = self.bare_formulas
         if self.is_strings:
             self.gate.facts.shared_strings += self.strings
+
+
+def _translate(text, origin, coord):
+    """A shared formula as it reads in one of the cells sharing it (=B2*2 in D2 is =B3*2 in D3)."""
+    from openpyxl.formula.translate import Translator
+
+    try:
+        return Translator(f"={text}", origin).translate_formula(coord)[1:]
+    except Exception:  # noqa: BLE001 - a formula we cannot translate is still reported, without its text
+        return ""

@@ -49,7 +49,7 @@ class DecimalTests:
 
     def test_it_reports_a_formula_without_cached_value_instead_of_zero(self):
         with pytest.raises(C.CellError) as exc:
-            C.read_decimal(C.FORMULA_WITHOUT_VALUE)
+            C.read_decimal(C.FormulaWithoutValue("=A1*2"))
         assert "公式" in exc.value.expected
 
     def test_it_reports_excel_error_values(self):

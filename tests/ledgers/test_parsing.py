@@ -149,10 +149,17 @@ class CellQuirkTests:
         assert "公式" in error["message"] and "没有保存计算结果" in error["message"]
 
     def test_it_skips_the_template_example_row_and_total_and_footer_rows(self):
+        outcome = parse(template_with("parks", [dict(zip(
+            ["name", "district", "park_type", "area_m2", "lat", "lng", "free_entry", "emergency_refuge"],
+            ["人民公园", "城东区", "comprehensive", "120000", "32.05", "118.78", True, False]))]))
+        assert [r["row"] for r in outcome.rows] == [5]
+        assert [s["row"] for s in outcome.skipped] == [4]  # the template's own example row
+
+    def test_it_keeps_a_row_starting_with_the_word_example_outside_the_template(self):
         rows = [HEADER, ["示例：人民公园"] + ROW[1:], ROW, ["合计", None, None, 120000], ["填表人：张三"]]
         outcome = parse(xlsx(rows))
-        assert [r["row"] for r in outcome.rows] == [3]
-        assert {s["row"] for s in outcome.skipped} == {2, 4, 5}
+        assert [r["row"] for r in outcome.rows] == [2, 3]
+        assert [s["row"] for s in outcome.skipped] == [4, 5]
 
 
 class SheetTests:
@@ -264,7 +271,7 @@ class FileRejectionTests:
     def test_it_refuses_a_ledger_over_the_limit_before_openpyxl_reads_it(self, settings, monkeypatch):
         settings.LEDGER_MAX_ROWS = 50
         opened = []
-        monkeypatch.setattr("ledgers.validation.Workbook", lambda *a, **k: opened.append(a))
+        monkeypatch.setattr("ledgers.validation.Book", lambda *a, **k: opened.append(a))
         content = xlsx([HEADER] + [[f"公园{i}"] + ROW[1:] for i in range(60)])
         outcome = parse(content, name="城西公园.xlsx")
         assert outcome.fatal and opened == [] and outcome.rows == []
@@ -275,7 +282,7 @@ class FileRejectionTests:
 
 class RowCountTests:
     def test_it_counts_rows_of_a_sheet_that_states_no_dimension(self):
-        from ledgers.parsing import Workbook as Book
+        from spreadsheets.reader import Book
 
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("道路")
@@ -283,6 +290,5 @@ class RowCountTests:
             ws.append([f"路{i}", i])
         buffer = io.BytesIO()
         wb.save(buffer)
-        book = Book(io.BytesIO(buffer.getvalue()))
-        sheet = book.sheets[0]
-        assert sheet.max_row is None and book.count_rows(sheet) == 2500
+        with Book(io.BytesIO(buffer.getvalue()), "道路.xlsx") as book:
+            assert book.max_row("道路") == 2500 and book.value_rows("道路") == 2500

@@ -127,7 +127,7 @@ class UploadViewTests:
             self, client_for, lead_staff, unit_a, campaign, settings, monkeypatch, tmp_path):
         settings.LEDGER_MAX_ROWS = 20
         read = []
-        monkeypatch.setattr("ledgers.validation.Workbook", lambda *a, **k: read.append(a))
+        monkeypatch.setattr("ledgers.validation.Book", lambda *a, **k: read.append(a))
         monkeypatch.setattr("ledgers.services.ledger_upload_parse", lambda **k: read.append(k))
         content = template_with("parks", [park(name=f"公园{i}") for i in range(20)])  # and the example row: 21
         response = post_file(client_for(lead_staff), content, name="城东公园.xlsx", unit=unit_a)
@@ -453,3 +453,30 @@ class StuckUploadViewTests:
         client = client_for(lead_staff)
         assert 'data-testid="retry"' in client.get(f"/ledgers/uploads/{interrupted.pk}/").content.decode()
         assert 'data-testid="retry"' not in client.get(f"/ledgers/uploads/{bad.pk}/").content.decode()
+
+
+class UploadMessageTests:
+    def test_an_empty_upload_is_refused_naming_the_file(self, client_for, lead_staff, unit_a, campaign):
+        response = post_file(client_for(lead_staff), b"", name="公园名录2024.xlsx", unit=unit_a)
+        body = response.content.decode()
+        assert response.status_code == 400 and "「公园名录2024.xlsx」是空文件（0 字节）" in body
+        assert not LedgerUpload.objects.exists()
+
+    def test_a_unit_the_user_may_not_upload_for_is_named_not_a_generic_choice_error(self, client_for, lead_staff,
+                                                                                     unit_a, unit_b, campaign):
+        response = post_file(client_for(lead_staff), template_with("parks", [park()]), unit=unit_b)
+        body = response.content.decode()
+        assert response.status_code == 400 and not LedgerUpload.objects.exists()
+        assert "您不能为所选单位上传台账" in body and unit_a.name in body
+        assert "选择一个有效的选项" not in body
+
+
+class ValuesVersionPageTests:
+    def test_the_values_version_page_shows_indicator_names_not_measure_keys(self, client_for, lead_staff, unit_a,
+                                                                            campaign):
+        content = xlsx([["指标", "范围", "数值", "数据日期"], ["5.1", "全市", 96.5, "2024年8月31日"]])
+        upload = upload_and_parse(unit_a, "values", content, lead_staff, campaign=campaign)
+        assert upload.status == LedgerUpload.Status.READY, upload.result["errors"]
+        version = ledger_upload_confirm(upload=upload, user=lead_staff).version
+        body = client_for(lead_staff).get(f"/ledgers/versions/{version.pk}/").content.decode()
+        assert "城市污水处理率" in body and "sewage_treatment_rate" not in body

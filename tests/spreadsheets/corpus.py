@@ -171,7 +171,7 @@ def _huge_total():
                                                          count=80, tail=b"</a>") for i in range(3)})
 
 
-def _huge_shared_strings():
+def _huge_string_table():
     return variant(replace={"[Content_Types].xml": with_content_types(STRINGS_TYPE)},
                    add={"xl/sharedStrings.xml": Part("xl/sharedStrings.xml", head=b'<sst xmlns="http://schemas.'
                                                      b'openxmlformats.org/spreadsheetml/2006/main">',
@@ -243,7 +243,7 @@ HOSTILE = [
     Hostile("zip_bomb_one_part", "台账.xlsx", _huge_part),
     Hostile("zip_bomb_many_parts", "台账.xlsx", _many_parts),
     Hostile("zip_bomb_total", "台账.xlsx", _huge_total),
-    Hostile("zip_bomb_shared_strings", "台账.xlsx", _huge_shared_strings),
+    Hostile("zip_bomb_string_table", "台账.xlsx", _huge_string_table),
     Hostile("zip_bomb_inline_string", "台账.xlsx", _huge_inline_string),
     Hostile("rows_by_dimension", "台账.xlsx", _rows_by_dimension),
     Hostile("columns_by_dimension", "台账.xlsx", _columns_by_dimension),

@@ -15,7 +15,7 @@ EXPECTED = {
     "zip_bomb_one_part": "part",
     "zip_bomb_many_parts": "parts",
     "zip_bomb_total": "ratio",
-    "zip_bomb_shared_strings": "shared_strings",
+    "zip_bomb_string_table": "shared_strings",
     "zip_bomb_inline_string": "part",
     "rows_by_dimension": "rows",
     "columns_by_dimension": "columns",
@@ -114,7 +114,7 @@ class GateTests:
                                                                          b"A1")})
         assert refusal(data).limit == "columns"
 
-    def test_it_counts_shared_strings(self, settings):
+    def test_it_counts_the_string_table(self, settings):
         settings.SPREADSHEET_MAX_RATIO = 10**6
         settings.SPREADSHEET_MAX_SHARED_STRINGS = 1000
         data = variant(replace={"[Content_Types].xml": corpus.with_content_types(corpus.STRINGS_TYPE)},
@@ -136,7 +136,7 @@ class GateTests:
         refused = refusal(out.getvalue())
         assert refused.limit == "sheets" and "上限" in refused.message
 
-    def test_it_refuses_a_long_string_split_across_chunks_in_shared_strings(self, settings):
+    def test_it_refuses_a_long_string_split_across_chunks_in_the_string_table(self, settings):
         settings.SPREADSHEET_MAX_CELL_CHARS = 100
         data = variant(replace={"[Content_Types].xml": corpus.with_content_types(corpus.STRINGS_TYPE)},
                        add={"xl/sharedStrings.xml": Part("xl/sharedStrings.xml", head=b"<sst><si><t>", unit=b"b" * 1000,
