@@ -16,13 +16,11 @@ ERRORS = {
 class ApiAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        codes = ["401", "403", "429"]
-        if self.method != "GET" or self._is_list_view() is False and "{" in self.path:
-            codes.append("404")
-        if self.method in ("POST", "PUT", "PATCH"):
-            codes += ["400", "409"]
-        if self.method == "GET" and self._is_list_view():
-            codes.append("400")
+        # Any operation may meet bad input (a query filter, a body), missing rights or an object
+        # outside the user's units; only writes meet a state conflict.
+        codes = ["400", "401", "403", "404", "429"]
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            codes.append("409")
         for code in codes:
             if code not in responses:
                 response = self._get_response_for_code(ERROR_SCHEMA, code, direction=direction)

@@ -132,16 +132,22 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
 # Campaigns, compliance, values -----------------------------------------------------------
 
 
+def _dec(value):
+    # Decimals as strings, as the model serializers write them: no float rounding on the way.
+    return None if value is None else format(value, "f")
+
+
 def _row_json(row):
     ev = row.evaluation
     return {
         "indicator": row.indicator.id, "code": row.indicator.code, "name": row.indicator.name,
         "standard": row.indicator.standard.code, "kind": row.indicator.kind, "unit": row.indicator.unit,
-        "status": row.status, "value": row.value, "target": ev.target, "gap": ev.gap, "trend": row.trend,
+        "status": row.status, "value": _dec(row.value), "target": _dec(ev.target), "gap": _dec(ev.gap),
+        "trend": row.trend,
         "previous_status": row.previous_status,
         "value_id": row.value_row.pk if row.value_row else None,
-        "districts": [{"scope": d.scope.id, "name": d.scope.name, "value": d.value, "status": d.evaluation.status,
-                       "gap": d.evaluation.gap} for d in row.districts],
+        "districts": [{"scope": d.scope.id, "name": d.scope.name, "value": _dec(d.value),
+                       "status": d.evaluation.status, "gap": _dec(d.evaluation.gap)} for d in row.districts],
     }
 
 
@@ -149,9 +155,9 @@ ComplianceRowSchema = inline_serializer("ComplianceRow", {
     "indicator": serializers.IntegerField(), "code": serializers.CharField(), "name": serializers.CharField(),
     "standard": serializers.CharField(), "kind": serializers.CharField(), "unit": serializers.CharField(),
     "status": serializers.ChoiceField(choices=Indicator.Status.choices),
-    "value": serializers.DecimalField(max_digits=14, decimal_places=4, allow_null=True),
-    "target": serializers.DecimalField(max_digits=14, decimal_places=4, allow_null=True),
-    "gap": serializers.DecimalField(max_digits=14, decimal_places=4, allow_null=True),
+    "value": serializers.CharField(allow_null=True, help_text="decimal"),
+    "target": serializers.CharField(allow_null=True, help_text="decimal"),
+    "gap": serializers.CharField(allow_null=True, help_text="decimal"),
     "trend": serializers.CharField(allow_null=True), "previous_status": serializers.CharField(allow_null=True),
     "value_id": serializers.IntegerField(allow_null=True),
     "districts": serializers.ListField(child=serializers.DictField()),
@@ -233,8 +239,8 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
         audit.sort(key=lambda e: e["at"], reverse=True)
         return Response({
             "row": _row_json(row),
-            "history": [{"date": h.date, "status": h.status, "value": h.value, "target": h.target, "gap": h.gap}
-                        for h in history],
+            "history": [{"date": h.date, "status": h.status, "value": _dec(h.value), "target": _dec(h.target),
+                         "gap": _dec(h.gap)} for h in history],
             "values": s.ValueSerializer(values, many=True).data,
             "audit": audit[:30],
         })
