@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from indicators.models import Campaign, Indicator, IndicatorValue, Measure, Standard, StandardNode, Threshold
 from inspections.models import ExtensionRequest, Finding, FindingEvent, FindingPhoto
-from ledgers.models import Ledger, LedgerRow, LedgerVersion
+from ledgers.models import Ledger, LedgerRow, LedgerUpload, LedgerVersion
 from notifications.models import Notification
 from organizations.models import Person, Unit
 from reports.models import Briefing
@@ -214,3 +214,11 @@ class LedgerRowSerializer(serializers.ModelSerializer):
     class Meta:
         model = LedgerRow
         fields = ["id", "row_number", "sheet", "natural_key", "data"]
+
+
+class LedgerUploadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LedgerUpload
+        fields = ["id", "ledger", "campaign", "original_name", "size", "sheet", "status", "rows_read", "rows_total",
+                  "row_count", "error_count", "error_row_count", "added", "changed", "removed", "unchanged",
+                  "base_version", "uploaded_at"]

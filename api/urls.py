@@ -19,6 +19,7 @@ router.register("briefings", views.BriefingViewSet, basename="api-briefing")
 router.register("tasks", views.TaskViewSet, basename="api-task")
 router.register("findings", views.FindingViewSet, basename="api-finding")
 router.register("ledgers", views.LedgerViewSet, basename="api-ledger")
+router.register("ledger-uploads", views.LedgerUploadViewSet, basename="api-ledger-upload")
 router.register("ledger-versions", views.LedgerVersionViewSet, basename="api-ledger-version")
 
 urlpatterns = [

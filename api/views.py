@@ -2,6 +2,7 @@
 (`get_<thing>_for_user`, `visible_*`), validates with the page's form, and calls the same
 service the page calls. Errors become the one error format in api/errors.py."""
 import json
+from pathlib import PurePath
 
 from django.db import transaction
 from django.http import FileResponse, Http404
@@ -39,8 +40,22 @@ from inspections.selectors import (
     inspection_settings_for,
     visible_findings,
 )
-from ledgers.models import LedgerRow
-from ledgers.selectors import get_version_for_user, value_provenance, visible_ledgers, visible_versions
+from ledgers import services as ledger_services
+from ledgers.models import LedgerRow, LedgerUpload
+from ledgers.selectors import (
+    can_upload_for,
+    get_upload_for_user,
+    get_version_for_user,
+    ledger_city,
+    upload_preview,
+    upload_units,
+    value_provenance,
+    visible_ledgers,
+    visible_uploads,
+    visible_versions,
+)
+from ledgers.views import UploadForm as LedgerUploadForm
+from ledgers.views import inline_parse_max_bytes, queue_parse
 from notifications.models import Notification
 from notifications.services import notification_mark_read
 from organizations.access import get_access
@@ -54,6 +69,7 @@ from tasks.models import Task
 from tasks.services import task_accept, task_progress_report, task_send_back, task_submit
 
 from . import serializers as s
+from .errors import Conflict
 from .forms import form_serializer, run_form
 from .permissions import can_report_value
 
@@ -634,3 +650,105 @@ class LedgerVersionViewSet(viewsets.ReadOnlyModelViewSet):
         qs = LedgerRow.objects.filter(version=version).order_by("row_number")
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(s.LedgerRowSerializer(page, many=True).data)
+
+
+# Ledger uploads: the browser's staged flow (upload → parse → preview → confirm / cancel) ------
+
+UploadInput = form_serializer(LedgerUploadForm, "LedgerUploadInput", units=Unit.objects.none())
+UploadDetail = inline_serializer("LedgerUploadDetail", {
+    "upload": s.LedgerUploadSerializer(), "preview": serializers.DictField(allow_null=True),
+    "confirm_blocker": serializers.CharField(allow_null=True),
+})
+
+
+def _preview_json(upload):
+    if upload.status not in (LedgerUpload.Status.READY, LedgerUpload.Status.FAILED, LedgerUpload.Status.CANCELLED):
+        return None
+    p = upload_preview(upload)
+    return {
+        "columns": [str(getattr(c, "label", c)) for c in p.columns],
+        "added": [{"row": n, "cells": [str(c) for c in cells]} for n, cells in p.added],
+        "changed": p.changed,
+        "removed": [{"old_row": n, "cells": [str(c) for c in cells], "has_error": e} for n, cells, e in p.removed],
+        "errors": p.errors, "notes": p.notes, "skipped": p.skipped, "sheets": p.sheets,
+    }
+
+
+class LedgerUploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """A ledger file goes through the same stages as in the browser: small files are parsed in
+    the request, bigger ones by the parse job (poll the upload until its status leaves
+    "parsing"); the preview (rows added, changed, removed, errors) comes back as JSON; the
+    unit (or the office) then confirms or cancels."""
+
+    serializer_class = s.LedgerUploadSerializer
+    filterset_fields = ["ledger", "status"]
+    ordering_fields = ["id", "uploaded_at"]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_queryset(self):
+        return visible_uploads(get_access(self.request)).defer("result").order_by("-uploaded_at", "-id")
+
+    def get_object(self):
+        return get_upload_for_user(self.request, _pk(self.kwargs["pk"]))
+
+    def _detail(self, upload, status_code=200):
+        upload = get_upload_for_user(self.request, upload.pk)
+        valid_only = bool(upload.error_count and get_access(self.request).is_office)
+        blocker = upload.confirm_blocker(valid_rows_only=valid_only)
+        return Response({"upload": s.LedgerUploadSerializer(upload).data, "preview": _preview_json(upload),
+                         "confirm_blocker": str(blocker) if blocker else None}, status=status_code)
+
+    @extend_schema(responses=UploadDetail)
+    def retrieve(self, request, pk=None):
+        return self._detail(self.get_object())
+
+    @extend_schema(request=_multipart(UploadInput), responses={201: UploadDetail})
+    def create(self, request):
+        city, campaign = ledger_city(request)
+        units = upload_units(request, city) if city is not None else Unit.objects.none()
+        data = run_form(LedgerUploadForm, request, units=units)
+        if not can_upload_for(request, data["unit"].pk):
+            raise exceptions.PermissionDenied
+        try:
+            with transaction.atomic():
+                upload = ledger_services.ledger_upload_create(
+                    unit=data["unit"], ledger_type=data["ledger_type"], file=data["file"], user=request.user,
+                    campaign=campaign, sheet_name=data["sheet_name"], file_name=PurePath(data["file"].name).name)
+                if upload.size <= inline_parse_max_bytes():
+                    upload = ledger_services.ledger_upload_parse(upload=upload)
+                else:
+                    upload_id = upload.pk
+                    transaction.on_commit(lambda: queue_parse(upload_id))
+        except ledger_services.LedgerError as exc:
+            raise exceptions.ValidationError({"": [str(exc)]}) from None
+        return self._detail(upload, status.HTTP_201_CREATED)
+
+    @extend_schema(request=_body(inline_serializer("LedgerConfirmInput", {
+        "valid_rows_only": serializers.BooleanField(required=False, help_text="office only: skip rows in error")})),
+        responses=s.LedgerVersionSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        upload = self.get_object()
+        if not can_upload_for(request, upload.ledger.unit_id):
+            raise exceptions.PermissionDenied
+        valid_only = str(request.data.get("valid_rows_only", "")).lower() in ("1", "true")
+        if valid_only and not get_access(request).is_office:
+            raise exceptions.PermissionDenied
+        try:
+            outcome = ledger_services.ledger_upload_confirm(upload=upload, user=request.user,
+                                                            valid_rows_only=valid_only)
+        except ledger_services.LedgerError as exc:
+            raise Conflict(str(exc)) from None
+        return Response(s.LedgerVersionSerializer(outcome.version).data)
+
+    @extend_schema(request=None, responses=UploadDetail)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        upload = self.get_object()
+        if not can_upload_for(request, upload.ledger.unit_id):
+            raise exceptions.PermissionDenied
+        try:
+            ledger_services.ledger_upload_cancel(upload=upload, user=request.user)
+        except ledger_services.LedgerError as exc:
+            raise Conflict(str(exc)) from None
+        return self._detail(upload)

@@ -19,7 +19,7 @@ SHARED = ("/api/v1/standards/", "/api/v1/nodes/", "/api/v1/indicators/", "/api/v
 # Lists that hold unit-owned rows: a unit persona outside unit B sees none of B's rows.
 SCOPED_LISTS = {
     "/api/v1/findings/": "finding", "/api/v1/tasks/": "task", "/api/v1/ledgers/": "ledger",
-    "/api/v1/ledger-versions/": "version", "/api/v1/briefings/": "briefing",
+    "/api/v1/ledger-versions/": "version", "/api/v1/ledger-uploads/": "upload", "/api/v1/briefings/": "briefing",
     "/api/v1/notifications/": "notification", "/api/v1/units/": "unit_b", "/api/v1/people/": "owner_person",
 }
 
@@ -39,6 +39,7 @@ def fill(path, w):
     objects = {
         "/api/v1/findings/{id}/": w["finding"], "/api/v1/tasks/{id}/": w["task"],
         "/api/v1/ledgers/{id}/": w["ledger"], "/api/v1/ledger-versions/{id}/": w["version"],
+        "/api/v1/ledger-uploads/{id}/": w["upload"],
         "/api/v1/units/{id}/": w["unit_b"], "/api/v1/people/{id}/": w["owner_person"],
         "/api/v1/notifications/{id}/": w["notification"], "/api/v1/briefings/{id}/": w["briefing"],
         "/api/v1/standards/{id}/": w["standard"], "/api/v1/nodes/{id}/": w["indicator"].node,
