@@ -135,3 +135,27 @@ class WebhookDeliveryTests:
         client.force_login(office_admin)
         page = client.get("/admin/api/webhookdelivery/").content.decode()
         assert "12345 热线" in page and "503" in page
+
+
+class WebhookHookTests:
+    def test_a_built_briefing_is_announced_once_per_number_and_language(self, db, campaign, monkeypatch):
+        import reports.services
+        from reports.services import briefing_build
+
+        monkeypatch.setattr(reports.services, "render_pdf", lambda template, context: b"%PDF-1.4 test")
+        hook = endpoint("http://127.0.0.1:9/f", ["briefing.issued"])
+        monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday() + 7)
+        briefing = briefing_build(campaign=campaign, week_start=monday)
+        briefing_build(campaign=campaign, week_start=monday)  # a rebuild of the same issue
+        delivery = WebhookDelivery.objects.get(endpoint=hook)
+        assert delivery.payload["data"]["briefing"] == briefing.pk
+        assert delivery.payload["data"]["pdf"] == f"/api/v1/briefings/{briefing.pk}/pdf/"
+
+    def test_a_recompute_that_changes_no_status_announces_nothing(self, db, campaign, indicator):
+        from indicators.services import compliance_recompute
+
+        hook = endpoint("http://127.0.0.1:9/g", ["compliance.status_changed"])
+        compliance_recompute(campaign=campaign)  # first snapshot: no data (from nothing)
+        first = WebhookDelivery.objects.filter(endpoint=hook).count()
+        compliance_recompute(campaign=campaign)
+        assert WebhookDelivery.objects.filter(endpoint=hook).count() == first == 1
