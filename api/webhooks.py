@@ -115,6 +115,25 @@ def webhook_due_ids(*, now=None, limit=500):
 # Hooks: the small calls other apps make at their event points --------------------------------
 
 
+def _never_raises(hook):
+    """A hook must not break the change that called it: its writes go in a savepoint, and a
+    failure is logged, leaving the notification, recompute or briefing as it would be."""
+    import functools
+
+    @functools.wraps(hook)
+    def wrapper(*args, **kwargs):
+        try:
+            with transaction.atomic():
+                return hook(*args, **kwargs)
+        except Exception:
+            logger.exception("webhook hook %s failed", hook.__name__)
+            return None
+
+    return wrapper
+
+
+
+@_never_raises
 def on_alert_event(event):
     """notifications: a business event recorded, or a deadline alert that went out."""
     from notifications.models import AlertEvent
@@ -150,6 +169,7 @@ def compliance_statuses(campaign):
                 .values_list("indicator_id", "status"))
 
 
+@_never_raises
 def on_compliance_recomputed(campaign, before):
     """indicators: after a recompute, one event per indicator whose city status changed."""
     after = compliance_statuses(campaign)
@@ -169,6 +189,7 @@ def on_compliance_recomputed(campaign, before):
                   "url": f"/api/v1/campaigns/{campaign.pk}/compliance/"})
 
 
+@_never_raises
 def on_briefing_issued(briefing):
     webhook_emit(event=Event.BRIEFING_ISSUED, key=f"briefing:{briefing.pk}:{briefing.number}:{briefing.language}",
                  data={"briefing": briefing.pk, "campaign": briefing.campaign_id, "number": briefing.number,

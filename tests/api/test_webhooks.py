@@ -159,3 +159,17 @@ class WebhookHookTests:
         first = WebhookDelivery.objects.filter(endpoint=hook).count()
         compliance_recompute(campaign=campaign)
         assert WebhookDelivery.objects.filter(endpoint=hook).count() == first == 1
+
+    def test_a_broken_hook_never_breaks_the_change_that_called_it(self, db, lead_staff, finding, monkeypatch):
+        import api.webhooks
+        from notifications.models import Notification
+
+        endpoint("http://127.0.0.1:9/h")
+
+        def broken(**kwargs):
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(api.webhooks, "webhook_emit", broken)
+        assert alerts_send() == 1  # the "assigned" event is still delivered in-app
+        assert Notification.objects.filter(user=lead_staff, alert__object_id=finding.pk).exists()
+        assert not WebhookDelivery.objects.exists()
