@@ -4,6 +4,7 @@ service the page calls. Errors become the one error format in api/errors.py."""
 import json
 from pathlib import PurePath
 
+from django import forms
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -63,7 +64,7 @@ from organizations.audit import audit_for
 from organizations.models import Person, Unit
 from reports.models import Briefing
 from tasks.access import COOPERATING, LEAD, OFFICE, acting_unit, get_task_for_user, require_role, task_role
-from tasks.forms import AcceptForm, ProgressForm, SendBackForm
+from tasks.forms import AcceptForm, EvidenceField, ProgressForm, SendBackForm
 from tasks.forms import SubmitForm as TaskSubmitForm
 from tasks.models import Task
 from tasks.services import task_accept, task_progress_report, task_send_back, task_submit
@@ -333,13 +334,20 @@ class ValueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 raise exceptions.ValidationError({"provenance": [_("计算依据须为 JSON 对象。")]}) from None
         if not isinstance(provenance, dict):
             raise exceptions.ValidationError({"provenance": [_("计算依据须为 JSON 对象。")]})
+        evidence = request.FILES.get("evidence")
+        if evidence is not None:
+            # The task table's evidence rules (file types, size): one set for every evidence upload.
+            try:
+                EvidenceField().clean([evidence])
+            except forms.ValidationError as exc:
+                raise exceptions.ValidationError({"evidence": exc.messages}) from None
         token = request.auth if hasattr(request.auth, "prefix") else None
         full = {"entered_in": "api", "indicator": indicator.code, "standard": indicator.standard.code,
                 **({"token": token.prefix} if token else {}), "reported": provenance}
         with transaction.atomic():
             value = indicator_value_record(
                 measure=indicator.measure, scope=cleaned["scope"], as_of=cleaned["as_of"], value=cleaned["value"],
-                user=request.user, note=cleaned["note"], provenance=full, evidence=request.FILES.get("evidence"))
+                user=request.user, note=cleaned["note"], provenance=full, evidence=evidence)
             for affected in campaigns_using_measure(measure=value.measure, scope=value.scope):
                 compliance_recompute_request(campaign=affected, reason=f"value {value.pk}")
         return Response(s.ValueSerializer(value).data, status=status.HTTP_201_CREATED)

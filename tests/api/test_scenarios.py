@@ -129,3 +129,22 @@ class PhoneScenarioTests:
         assert timeline(by_api) == timeline(by_page)
         assert audit(by_api) == audit(by_page)
         assert len(audit(by_api)) == 4
+
+
+class ValueEvidenceTests:
+    def test_evidence_is_kept_and_an_unsafe_file_refused(self, api_for, lead_staff, campaign, indicator, task):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from indicators.models import IndicatorValue
+
+        client = api_for(lead_staff, "en")
+        base = {"campaign": campaign.pk, "indicator": indicator.pk, "scope": campaign.city_id, "as_of": "2026-06-30",
+                "value": "33", "provenance": '{"system": "GIS"}'}
+        refused = client.post("/api/v1/values/", {**base, "evidence": SimpleUploadedFile("x.exe", b"MZ")},
+                              format="multipart")
+        assert refused.status_code == 400 and "evidence" in refused.json()["error"]["fields"]
+        assert not IndicatorValue.objects.exists()
+        kept = client.post("/api/v1/values/", {**base, "evidence": SimpleUploadedFile("年报.pdf", b"%PDF-1.4")},
+                           format="multipart")
+        assert kept.status_code == 201 and kept.json()["has_evidence"]
+        assert IndicatorValue.objects.get().provenance["reported"] == {"system": "GIS"}
