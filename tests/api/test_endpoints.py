@@ -113,3 +113,38 @@ class ListFeatureTests:
         assert page["results"][0]["description"] == "问题2"
         bad = api_for(office_admin, "en").get("/api/v1/findings/?status=nonsense")
         assert bad.status_code == 400 and "status" in bad.json()["error"]["fields"]
+
+
+class QueryCountTests:
+    def count(self, client, url):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    def test_lists_cost_the_same_with_few_or_many_rows(self, api_for, key_for, office_admin, campaign, unit_a,
+                                                       unit_b, inspector, today):
+        from inspections import services
+
+        office = api_for(office_admin)
+        urls = ["/api/v1/findings/", "/api/v1/tasks/", "/api/v1/notifications/", "/api/v1/units/"]
+
+        def grow(n, start):
+            for i in range(n):
+                f = services.finding_create(campaign=campaign, user=inspector, unit=unit_a, description=f"问题{start + i}",
+                                            address="某路", deadline=today + timedelta(days=5),
+                                            cooperating_units=[unit_b])
+                from tasks.models import Task
+
+                t = Task.objects.create(campaign=campaign, seq=start + i, content="任务", lead_unit=unit_a,
+                                        due_on=today + timedelta(days=9))
+                t.cooperating_units.set([unit_b])
+                assert f.pk and t.pk
+
+        grow(2, 0)
+        office.get(urls[0])  # the token's first use writes its last-use time once
+        few = [self.count(office, url) for url in urls]
+        grow(10, 100)
+        assert [self.count(office, url) for url in urls] == few
