@@ -16,10 +16,16 @@ class ApiLanguageMiddleware:
     def __call__(self, request):
         if request.path.startswith("/api/"):
             language = self.choose(request.headers.get("Accept-Language", ""))
+            previous = translation.get_language()
             if language:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
-            response = self.get_response(request)
+            try:
+                response = self.get_response(request)
+            finally:
+                # The thread goes back to the language it had: whatever runs next in it (a job, a
+                # test) must not inherit an API client's choice.
+                translation.activate(previous)
             response.headers["Content-Language"] = request.LANGUAGE_CODE
             response.headers["Vary"] = ", ".join(filter(None, [response.headers.get("Vary"), "Accept-Language"]))
             return response
