@@ -115,6 +115,11 @@ app.conf.beat_schedule = {
         "task": "ledgers.jobs.requeue_stuck_uploads",
         "schedule": timedelta(minutes=1),
     },
+    # Webhook deliveries whose retry is due (and any the broker missed); issue #14.
+    "send-due-webhooks": {
+        "task": "api.jobs.send_due_webhooks",
+        "schedule": timedelta(minutes=1),
+    },
     # Nightly: write one compliance snapshot per campaign, indicator and scope for today.
     "recompute-compliance-nightly": {
         "task": "indicators.jobs.recompute_all_compliance",

@@ -36,6 +36,7 @@ urlpatterns = [
     path("ledgers/", include("ledgers.urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
+    path("api/", include("api.urls")),  # REST API, schema and docs (issue #14)
     path("", include("indicators.urls")),
 ]
 

@@ -93,11 +93,15 @@ def compliance_recompute_request(*, campaign, reason=""):
 
 def compliance_recompute(*, campaign, on=None):
     """Write today's snapshots and mark the requests made before we started as done."""
+    from api.webhooks import compliance_statuses, on_compliance_recomputed  # webhook hook (issue #14)
+
     started = timezone.now()
+    before = compliance_statuses(campaign)
     written = compliance_snapshot_write(campaign=campaign, on=on)
     RecomputeRequest.objects.filter(campaign=campaign, done_at__isnull=True, requested_at__lte=started).update(
         done_at=timezone.now()
     )
+    on_compliance_recomputed(campaign, before)
     return written
 
 

@@ -350,6 +350,11 @@ def alert_deliver(*, event, now=None):
     with transaction.atomic():
         if not _in_app(event, users, now):
             return Outcome(moot=True)
+        # Webhook hook (issue #14): finding created / closed, finding and task overdue. Unique per
+        # (endpoint, event), so a retried delivery emits nothing twice.
+        from api.webhooks import on_alert_event
+
+        on_alert_event(event)
     prefs = preferences_for(users)
     message = message_for(event)
     done = set(event.deliveries.filter(ok=True).values_list("channel", "recipient"))

@@ -89,6 +89,9 @@ def briefing_build(*, campaign, week_start: date, language="zh-hans", user=None,
         briefing.built_by = user if user is not None and user.is_authenticated else None
         briefing.pdf.save(filename, ContentFile(pdf), save=False)
         briefing.save()
+        from api.webhooks import on_briefing_issued  # webhook hook (issue #14)
+
+        on_briefing_issued(briefing)
     if old and old != briefing.pdf.name:
         briefing.pdf.storage.delete(old)
     return briefing
