@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "inspections",
     "notifications",
     "reports",
+    "planner",
 ]
 
 MIDDLEWARE = [
