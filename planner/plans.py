@@ -81,6 +81,7 @@ class Plan:
     reachable: bool = True
     notes: list = field(default_factory=list)
     candidates: list = field(default_factory=list)  # coverage: every site considered, for pin / exclude
+    gains: dict = field(default_factory=dict)  # coverage: site key → residential m² it would add after the plan
     uncovered_area: Decimal | None = None
     minimum: Decimal | None = None  # roads: the whole metres strictly needed (the last road need not be whole)
     rows_after: dict | None = None
@@ -375,9 +376,14 @@ def coverage_plan(rows, params, goal, *, pinned=(), excluded=(), site_area_m2=DE
         plan.after = before
         return plan
     already = goal.met(before[F.CITY])
-    chosen = greedy_cover(coverage_incidence(usable, points), weights,
-                          pinned=[index[k] for k in pinned if k in index],
+    incidence = coverage_incidence(usable, points)
+    chosen = greedy_cover(incidence, weights, pinned=[index[k] for k in pinned if k in index],
                           done=lambda gained: already or goal.met(value_of(gained)))
+    now_covered = {j for i, _a in chosen for j in incidence[i]}
+    taken = {i for i, _a in chosen}
+    # What each other site would still add once the plan is built: the office's next choices.
+    plan.gains = {s.key: sum((weights[j] for j in incidence[i] if j not in now_covered), Decimal(0))
+                  for i, s in enumerate(usable) if i not in taken}
     gained = Decimal(0)
     for i, added in chosen:
         site = usable[i]
