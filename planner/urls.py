@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.planner_index, name="planner_index"),
+    path("map/", views.planner_map, name="planner_map"),
     path("<int:campaign_pk>/<int:indicator_pk>/", views.plan_detail, name="plan_detail"),
     path("<int:campaign_pk>/<int:indicator_pk>/sites/", views.plan_sites, name="plan_sites"),
     path("<int:campaign_pk>/<int:indicator_pk>/tasks/", views.plan_tasks, name="plan_tasks"),

@@ -154,3 +154,29 @@ def plan_tasks(request, campaign_pk, indicator_pk):
         else:
             messages.info(request, _("没有尚未转为任务的事项。"))
     return redirect("plan_detail", campaign.pk, indicator.pk)
+
+
+@login_required
+@require_GET
+def planner_map(request):
+    """The city map: parks and their radii, compounds covered or not, the plan's pocket parks."""
+    require_reader(request)
+    campaign = current_campaign(request)
+    if campaign is None:
+        return render(request, "indicators/no_campaign.html")
+    from ledgers.services import current_rows
+
+    from .map import map_layers
+    from .selectors import PLAN_LEDGER_TYPES
+
+    rows, _versions, _duplicates = current_rows(campaign.city, PLAN_LEDGER_TYPES)
+    coverage = next((v for v in campaign_plans(campaign) if v.plan.formula == "park_service_coverage"), None)
+    layers = map_layers(rows, campaign.params(), coverage.plan if coverage else None)
+    labels = {"parks": _("公园及服务半径"), "covered": _("已覆盖的居住区"), "uncovered": _("未覆盖的居住区"),
+              "sites": _("规划口袋公园"), "radius": _("服务半径"), "area": _("面积"), "after": _("建成后覆盖率")}
+    return render(request, "planner/map.html", {
+        "campaign": campaign, "layers": layers, "labels": {k: str(v) for k, v in labels.items()},
+        "coverage": coverage,
+        "counts": {"parks": len(layers["parks"]), "covered": sum(c["covered"] for c in layers["compounds"]),
+                   "uncovered": sum(not c["covered"] for c in layers["compounds"]), "sites": len(layers["sites"])},
+    })

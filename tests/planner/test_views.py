@@ -131,3 +131,16 @@ class PlanTasksTests:
     def test_a_due_date_out_of_bounds_is_refused_and_nothing_is_made(self, client_for, office_admin, city_ledgers):
         client_for(office_admin).post(url(city_ledgers, "tasks/"), {"due_on": "2099-01-01"})
         assert not Task.objects.exists() and not PlanItem.objects.exists()
+
+
+class MapPageTests:
+    def test_the_map_draws_the_formulas_verdicts_and_the_plans_sites(self, client_for, office_admin, lead_staff,
+                                                                     city_ledgers):
+        response = client_for(office_admin).get("/planner/map/")
+        assert response.status_code == 200
+        layers = response.context["layers"]
+        assert {c["name"]: c["covered"] for c in layers["compounds"]} == {"c1": False, "c2": False, "c3": False,
+                                                                           "c5": True}
+        assert [s["name"] for s in layers["sites"]] == ["A地块", "B地块"]
+        assert 'id="map-data"' in response.content.decode()
+        assert client_for(lead_staff).get("/planner/map/").status_code == 403
