@@ -106,6 +106,8 @@ def plan_sites(request, campaign_pk, indicator_pk):
             try:
                 area = Decimal(request.POST.get("site_area_m2", "").strip())
             except InvalidOperation:
+                area = None
+            if area is None or not area.is_finite():
                 raise ValidationError(_("请填写口袋公园面积（m²）。"))
             services.plan_state_save(campaign=campaign, indicator=indicator, user=request.user, site_area_m2=area)
         elif action in ("pin", "unpin", "exclude", "include") and (key in known or key in pinned + excluded):

@@ -144,3 +144,17 @@ class MapPageTests:
         assert [s["name"] for s in layers["sites"]] == ["A地块", "B地块"]
         assert 'id="map-data"' in response.content.decode()
         assert client_for(lead_staff).get("/planner/map/").status_code == 403
+
+
+class SiteAreaTests:
+    @pytest.mark.parametrize("value", ["NaN", "Infinity", "1e9", "500", "很大", ""])
+    def test_an_impossible_area_is_refused_and_changes_nothing(self, client_for, office_admin, city_ledgers, value):
+        response = client_for(office_admin).post(url(city_ledgers, "sites/"), {"action": "area", "site_area_m2": value})
+        assert response.status_code == 302 and not Plan.objects.exists()
+
+    def test_a_new_area_is_kept_and_audited(self, client_for, office_admin, city_ledgers):
+        client_for(office_admin).post(url(city_ledgers, "sites/"), {"action": "area", "site_area_m2": "6000"})
+        plan = Plan.objects.get()
+        assert plan.params == {"site_area_m2": "6000"}
+        assert AuditEntry.objects.get(object_id=str(plan.pk), content_type__model="plan").changes["site_area_m2"] \
+            == ["", "6000"]
