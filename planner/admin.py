@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from organizations.admin_audit import ProductPageAdminMixin
 
-from .models import Plan, PlanItem
+from .models import CityMap, Plan, PlanItem
 
 # Pins, exclusions and tasks change on the plan page (planner.services, audited). Read-only here.
 
@@ -24,3 +24,12 @@ class PlanItemAdmin(ProductPageAdminMixin, admin.ModelAdmin):
 
     def product_url(self, obj):
         return reverse("plan_detail", args=[obj.plan.campaign_id, obj.plan.indicator_id])
+
+
+@admin.register(CityMap)
+class CityMapAdmin(ProductPageAdminMixin, admin.ModelAdmin):
+    list_display = ("city", "original_name", "uploaded_by", "uploaded_at")
+    exclude = ("outlines",)
+
+    def product_url(self, obj):
+        return reverse("planner_map")

@@ -53,3 +53,22 @@ class PlanItem(models.Model):
 
     def __str__(self):
         return f"{self.label} {self.quantity} {self.unit}"
+
+
+class CityMap(models.Model):
+    """A city's district outlines for the map, from an uploaded GeoJSON file (validated: planner.geo)."""
+
+    city = models.OneToOneField("organizations.Unit", verbose_name=_("城市"), on_delete=models.CASCADE,
+                                related_name="city_map")
+    outlines = models.JSONField(_("城区边界"), default=list)
+    original_name = models.CharField(_("文件名"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("城区边界图")
+        verbose_name_plural = _("城区边界图")
+
+    def __str__(self):
+        return f"{self.city} · {self.original_name}"

@@ -16,6 +16,7 @@ from tasks.services import task_create
 from .models import Plan, PlanItem
 
 SITE_AREA_MIN, SITE_AREA_MAX = Decimal(1000), Decimal(1_000_000)
+MAX_GEOJSON_BYTES = 5 * 1024 * 1024
 
 
 def _state(campaign, indicator, user):
@@ -93,3 +94,28 @@ def plan_tasks_create(*, campaign, indicator, plan, user, due_on, keys=None):
                          changes={"tasks": ["", "、".join(str(m.task.seq) for m in made)]},
                          note=_("转为任务"))
     return made
+
+
+def city_map_upload(*, city, file, user):
+    """Replace the city's district outlines with a validated GeoJSON file; a bad file changes nothing."""
+    from ledgers.services import city_districts
+
+    from .geo import OutlineError, validate_outlines
+    from .models import CityMap
+
+    content = file.read(MAX_GEOJSON_BYTES + 1)
+    try:
+        outlines = validate_outlines(content, [d.name for d in city_districts(city)])
+    except OutlineError as exc:
+        raise ValidationError(exc.messages)
+    name = (getattr(file, "name", "") or "")[:200]
+    with transaction.atomic():
+        city_map, created = CityMap.objects.select_for_update().get_or_create(city=city)
+        old = city_map.original_name
+        city_map.outlines, city_map.original_name = outlines, name
+        city_map.uploaded_by = user if user.is_authenticated else None
+        city_map.full_clean()
+        city_map.save()
+        audit_record(obj=city_map, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+                     user=user, changes={"file": [old, name], "districts": ["", "、".join(o["name"] for o in outlines)]})
+    return city_map

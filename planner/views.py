@@ -17,6 +17,7 @@ from indicators.selectors import current_campaign
 from organizations.access import get_access, require_office
 
 from . import services
+from .models import CityMap
 from .selectors import AT_RISK, NOT_MET, campaign_plans, converted_items
 
 SHOWN_CANDIDATES = 15
@@ -174,11 +175,33 @@ def planner_map(request):
     rows, _versions, _duplicates = current_rows(campaign.city, PLAN_LEDGER_TYPES)
     coverage = next((v for v in campaign_plans(campaign) if v.plan.formula == "park_service_coverage"), None)
     layers = map_layers(rows, campaign.params(), coverage.plan if coverage else None)
-    labels = {"parks": _("公园及服务半径"), "covered": _("已覆盖的居住区"), "uncovered": _("未覆盖的居住区"),
+    city_map = CityMap.objects.filter(city=campaign.city).first()
+    layers["outlines"] = city_map.outlines if city_map else []
+    labels = {"districts": _("城区边界"), "parks": _("公园及服务半径"), "covered": _("已覆盖的居住区"), "uncovered": _("未覆盖的居住区"),
               "sites": _("规划口袋公园"), "radius": _("服务半径"), "area": _("面积"), "after": _("建成后覆盖率")}
     return render(request, "planner/map.html", {
         "campaign": campaign, "layers": layers, "labels": {k: str(v) for k, v in labels.items()},
-        "coverage": coverage,
+        "coverage": coverage, "city_map": city_map, "can_edit": get_access(request).is_office,
         "counts": {"parks": len(layers["parks"]), "covered": sum(c["covered"] for c in layers["compounds"]),
                    "uncovered": sum(not c["covered"] for c in layers["compounds"]), "sites": len(layers["sites"])},
     })
+
+
+@login_required
+@require_POST
+def planner_map_outlines(request):
+    """Upload the city's district outlines (GeoJSON, WGS 84); a bad file is refused with its problems named."""
+    require_office(request)
+    campaign = current_campaign(request)
+    upload = request.FILES.get("file")
+    if campaign is None or upload is None:
+        messages.error(request, _("请选择 GeoJSON 文件。"))
+        return redirect("planner_map")
+    try:
+        city_map = services.city_map_upload(city=campaign.city, file=upload, user=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已更新城区边界：%(n)s 个城区。") % {"n": len(city_map.outlines)})
+    return redirect("planner_map")

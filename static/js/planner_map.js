@@ -9,7 +9,12 @@
   }
   var d = data("map-data"), L = data("map-labels"), el = document.getElementById("city-map");
   if (!d || !L || !el) return;
+  var outline = [];
+  (d.outlines || []).forEach(function (o) {
+    o.polygons.forEach(function (poly) { outline.push({ name: o.name, ring: poly[0] }); });
+  });
   var all = d.parks.concat(d.compounds, d.sites);
+  outline.forEach(function (o) { o.ring.forEach(function (p) { all.push({ lng: p[0], lat: p[1] }); }); });
   if (!all.length) return;
   var M = 6371008.8 * Math.PI / 180;  // metres per degree on the formulas' sphere
   var lat0 = all.reduce(function (s, p) { return s + p.lat; }, 0) / all.length;
@@ -56,7 +61,7 @@
   chart.setOption({
     animation: false,
     grid: grid,
-    legend: { top: 0, data: [L.parks, L.covered, L.uncovered].concat(d.sites.length ? [L.sites] : []) },
+    legend: { top: 0, data: (outline.length ? [L.districts] : []).concat([L.parks, L.covered, L.uncovered], d.sites.length ? [L.sites] : []) },
     tooltip: {
       trigger: "item", renderMode: "richText",
       formatter: function (p) {
@@ -72,6 +77,21 @@
     yAxis: { type: "value", min: minY, max: maxY, show: false },
     dataZoom: [{ type: "inside", xAxisIndex: 0, yAxisIndex: 0, filterMode: "none" }],
     series: [
+      {
+        name: L.districts, type: "custom", clip: true, z: 0, silent: true,
+        data: outline.map(function (o, i) { return { value: [i], name: o.name }; }),
+        renderItem: function (params, api) {
+          var o = outline[api.value(0)];
+          var pts = o.ring.map(function (p) { return api.coord([x({ lng: p[0] }), y({ lat: p[1] })]); });
+          var sx = 0, sy = 0;
+          pts.forEach(function (p) { sx += p[0]; sy += p[1]; });
+          return { type: "group", children: [
+            { type: "polygon", shape: { points: pts }, style: { fill: "rgba(23,32,42,.03)", stroke: "#6b7785", lineWidth: 1.2, lineDash: [4, 3] } },
+            { type: "text", style: { text: o.name, x: sx / pts.length, y: sy / pts.length, fill: "#3b4754", font: "12px sans-serif", align: "center" } }
+          ] };
+        },
+        itemStyle: { color: "#6b7785" }
+      },
       Object.assign(circles(d.parks, "rgba(32,138,95,.14)", "#208a5f"), { name: L.parks }),
       { name: L.parks, type: "scatter", z: 3, symbol: "diamond", symbolSize: 9, itemStyle: { color: "#208a5f" }, data: points(d.parks) },
       { name: L.covered, type: "scatter", z: 4, symbolSize: 7, itemStyle: { color: "#2468c7" }, data: points(covered) },

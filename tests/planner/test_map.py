@@ -18,7 +18,8 @@ class MapLayersTests:
         for drawn, row in zip(layers["compounds"], residential, strict=True):
             text = str(result.details[(row.version_id, row.row)])
             assert drawn["name"] == row.data["name"]
-            assert drawn["covered"] == ("不在" not in text) == ("不在" not in str(reference.details[(row.version_id, row.row)]))
+            reference_text = str(reference.details[(row.version_id, row.row)])
+            assert drawn["covered"] == ("不在" not in text) == ("不在" not in reference_text)
         assert 0 < sum(c["covered"] for c in layers["compounds"]) < len(residential)
         assert layers["coverage"] == str(result.value)
 
