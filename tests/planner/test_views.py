@@ -159,3 +159,16 @@ class SiteAreaTests:
         assert plan.params == {"site_area_m2": "6000"}
         assert AuditEntry.objects.get(object_id=str(plan.pk), content_type__model="plan").changes["site_area_m2"] \
             == ["", "6000"]
+
+    def test_the_indicators_lead_unit_in_the_task_table_leads_and_the_district_cooperates(
+            self, client_for, office_admin, city_ledgers, unit_b):
+        from tasks.services import task_create
+
+        due = timezone.localdate() + timedelta(days=40)
+        task_create(campaign=city_ledgers, user=office_admin, seq=7, content="公园建设", lead_unit=unit_b,
+                    due_on=due, indicator=coverage(city_ledgers))
+        client_for(office_admin).post(url(city_ledgers, "tasks/"), {"due_on": due.isoformat()})
+        made = list(Task.objects.filter(campaign=city_ledgers, seq__gt=7).order_by("seq"))
+        assert [t.seq for t in made] == [8, 9]
+        assert {t.lead_unit for t in made} == {unit_b}
+        assert all([u.name for u in t.cooperating_units.all()] == ["城东区"] for t in made)
