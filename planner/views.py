@@ -87,6 +87,7 @@ def plan_detail(request, campaign_pk, indicator_pk):
         "excluded_sites": [s for s in plan.candidates if s.key in excluded], "converted": converted,
         "open_items": [i for i in plan.items if i.key not in done_keys], "districts": districts, "today": today,
         "due_on": default_due_on(campaign, today), "is_coverage": plan.formula == "park_service_coverage",
+        "uses_plots": any(s.key.startswith("plot:") for s in plan.candidates),
         "NOT_MET": NOT_MET, "AT_RISK": AT_RISK,
     })
 

@@ -79,3 +79,18 @@ class OutlineUploadTests:
 
         outlines = validate_outlines(DEMO_OUTLINES.read_bytes(), ["城东区", "城西区", "城南区", "城北区"])
         assert sorted(o["name"] for o in outlines) == ["城东区", "城北区", "城南区", "城西区"]
+
+
+class DemoPlotTests:
+    def test_demo_plots_lie_near_the_uncovered_compounds_they_serve(self):
+        from ledgers import formulas as F
+        from planner.demo import plots_near
+
+        compounds = [F.Row(1, i, {"name": f"小区{i}", "district": "城东区", "lat": "32.05", "lng": f"{118.78 + i / 100}"})
+                     for i in range(30)]
+        plots = plots_near(compounds)
+        assert 10 < len(plots) < 30 and plots == plots_near(compounds)  # deterministic
+        for plot in plots:
+            nearest = min(F.haversine_m(32.05, float(c.data["lng"]), float(plot["lat"]), float(plot["lng"]))
+                          for c in compounds)
+            assert 79 < nearest < 251
