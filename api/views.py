@@ -669,16 +669,26 @@ UploadDetail = inline_serializer("LedgerUploadDetail", {
 })
 
 
-def _preview_json(upload):
+def _preview_json(upload, request=None):
+    """The preview as the page shows it: each list's exact total and one page of rows
+    (`?list=added|changed|removed|errors|skipped&page=N` pages one list, as on the page)."""
     if upload.status not in (LedgerUpload.Status.READY, LedgerUpload.Status.FAILED, LedgerUpload.Status.CANCELLED):
         return None
-    p = upload_preview(upload)
+    query = request.query_params if request is not None else {}
+    p = upload_preview(upload, list_name=query.get("list", ""), page=query.get("page", ""))
+
+    def paged(lst, items):
+        return {"total": lst.total, "page": lst.page, "pages": lst.pages, "items": items}
+
     return {
         "columns": [str(getattr(c, "label", c)) for c in p.columns],
-        "added": [{"row": n, "cells": [str(c) for c in cells]} for n, cells in p.added],
-        "changed": p.changed,
-        "removed": [{"old_row": n, "cells": [str(c) for c in cells], "has_error": e} for n, cells, e in p.removed],
-        "errors": p.errors, "notes": p.notes, "skipped": p.skipped, "sheets": p.sheets,
+        "added": paged(p.added, [{"row": n, "cells": [str(c) for c in cells]} for n, cells in p.added.items]),
+        "changed": paged(p.changed, p.changed.items),
+        "removed": paged(p.removed, [{"old_row": n, "cells": [str(c) for c in cells], "has_error": e}
+                                     for n, cells, e in p.removed.items]),
+        "errors": paged(p.errors, p.errors.items),
+        "skipped": paged(p.skipped, [{"row": n, "reason": str(r)} for n, r in p.skipped.items]),
+        "file_errors": p.file_errors, "notes": p.notes, "sheets": p.sheets,
     }
 
 
@@ -703,7 +713,7 @@ class LedgerUploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         upload = get_upload_for_user(self.request, upload.pk)
         valid_only = bool(upload.error_count and get_access(self.request).is_office)
         blocker = upload.confirm_blocker(valid_rows_only=valid_only)
-        return Response({"upload": s.LedgerUploadSerializer(upload).data, "preview": _preview_json(upload),
+        return Response({"upload": s.LedgerUploadSerializer(upload).data, "preview": _preview_json(upload, request),
                          "confirm_blocker": str(blocker) if blocker else None}, status=status_code)
 
     @extend_schema(responses=UploadDetail)

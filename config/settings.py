@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reports",
     "spreadsheets",
     "api",
+    "planner",
 ]
 
 MIDDLEWARE = [

@@ -37,6 +37,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),  # REST API, schema and docs (issue #14)
+    path("planner/", include("planner.urls")),
     path("", include("indicators.urls")),
 ]
 

@@ -334,7 +334,28 @@ VALUES = LedgerType(
     ),
 )
 
-LEDGER_TYPES = {t.key: t for t in (PARKS, GREEN_SPACES, ROADS, COMPOUNDS, GREENWAYS, DISTRICT_BASE, VALUES)}
+POCKET_PLOTS = LedgerType(
+    key="pocket_plots",
+    label=_("可建口袋公园地块"),
+    description=_("可用于建设口袋公园的地块的位置与面积；不计入任何指标，供达标规划选址（公园绿地服务半径覆盖率）。"),
+    keeper=_("自然资源和规划部门、园林绿化主管部门"),
+    natural_key=("name", "district"),
+    columns=(
+        Column("name", _("地块名称"), TEXT, aliases=NAME_ALIASES + ("地块", "地块编号"), example="文昌路口闲置地", width=20),
+        DISTRICT_COLUMN,
+        Column("area_m2", _("面积"), DECIMAL, unit="m²", unit_factors=AREA_M2, aliases=("地块面积", "用地面积", "占地面积"),
+               example="2400"),
+        LAT_COLUMN,
+        LNG_COLUMN,
+        Column("historic", _("位于历史文化街区"), BOOL, required=False,
+               aliases=("是否位于历史文化街区", "历史文化街区"), example="否",
+               help=_("是则面积≥1000 m²即按300 m服务半径计"), width=12),
+        NOTE_COLUMN,
+    ),
+)
+
+LEDGER_TYPES = {t.key: t for t in (PARKS, GREEN_SPACES, ROADS, COMPOUNDS, GREENWAYS, DISTRICT_BASE, VALUES,
+                                   POCKET_PLOTS)}
 LEDGER_TYPE_CHOICES = [(t.key, t.label) for t in LEDGER_TYPES.values()]
 
 

@@ -80,13 +80,14 @@ FORM_PAGES = [
     ("office", lambda w: "/inspections/settings/"),
     ("office", lambda w: "/reports/briefings/"),
     ("office", lambda w: f"/campaigns/{w['campaign'].pk}/indicators/{w['manual_indicator'].pk}/"),
+    ("office", lambda w: f"/planner/{w['campaign'].pk}/{w['coverage'].pk}/"),
 ]
 
 LIST_PAGES = [
     "/", "/reports/dashboard/", "/reports/ranking/", "/tasks/", "/tasks/mine/", "/tasks/units/", "/tasks/leaders/",
     "/tasks/export/", "/inspections/", "/inspections/queue/", "/inspections/export.xlsx", "/inspections/orders/",
     "/inspections/rounds/", "/inspections/accountability/", "/ledgers/", "/notifications/", "/standards/",
-    "/units/",
+    "/units/", "/planner/", "/planner/map/",
 ]
 
 

@@ -23,7 +23,8 @@ class LedgerUploadTests:
         assert response.status_code == 201, response.content
         body = response.json()
         assert body["upload"]["status"] == "ready" and body["confirm_blocker"] is None
-        added = [row["cells"] for row in body["preview"]["added"]]
+        assert body["preview"]["added"]["total"] == 2 and body["preview"]["added"]["pages"] == 1
+        added = [row["cells"] for row in body["preview"]["added"]["items"]]
         assert len(added) == 2 and any("滨江公园" in cells for cells in added)
         assert not LedgerVersion.objects.exists()
         upload_id = body["upload"]["id"]

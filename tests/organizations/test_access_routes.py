@@ -121,6 +121,11 @@ def world(db, settings, tmp_path):
                                unit="个/万人", thresholds=[{"tier": "garden", "comparator": "gte", "value": 0.06}])
     indicator.measure.formula_key = "comprehensive_parks_per_10k"
     indicator.measure.save()
+    # A computed indicator the planner plans for (its page is the office's, leaders' and inspectors').
+    coverage = make_indicator(standard, node, "2.6", "公园绿地服务半径覆盖率", measure_key="park_service_coverage",
+                              thresholds=[{"tier": "garden", "comparator": "gte", "value": 80}])
+    coverage.measure.formula_key = "park_service_coverage"
+    coverage.measure.save()
     # A hand-entered indicator: its page carries the value form (a computed one has none).
     manual_indicator = make_indicator(standard, node, "2.1", "城市污水处理率", measure_key="sewage_treatment_rate",
                                       thresholds=[{"tier": "garden", "comparator": "gte", "value": 95}])
@@ -171,7 +176,7 @@ def world(db, settings, tmp_path):
         "round": round_, "task": task, "milestone": milestone, "evidence": evidence, "task_import": task_import,
         "ledger": version.ledger, "version": version, "upload": pending, "value": value,
         "notification": notification, "briefing": briefing, "leader_person": leader_person,
-        "channel": channel, "manual_indicator": manual_indicator,
+        "channel": channel, "manual_indicator": manual_indicator, "coverage": coverage,
     }
 
 
@@ -191,6 +196,10 @@ def task(w):
 
 def upload(w):
     return {"pk": w["upload"].pk}
+
+
+def plan(w):
+    return {"campaign_pk": w["campaign"].pk, "indicator_pk": w["coverage"].pk}
 
 
 NOT_FOUND, FORBIDDEN, SHOWN = (404,), (403,), "shown"
@@ -251,6 +260,10 @@ RECIPES = {
     "standard_import": ("get", lambda w: {"code": w["standard"].code}, FORBIDDEN),
     "standard_import_confirm": ("post", lambda w: {"code": w["standard"].code}, FORBIDDEN),
     "standard_import_cancel": ("post", lambda w: {"code": w["standard"].code}, FORBIDDEN),
+    # Plans are city-wide and the office's (leaders and inspectors read): unit staff are refused.
+    "plan_detail": ("get", plan, FORBIDDEN),
+    "plan_sites": ("post", plan, FORBIDDEN),
+    "plan_tasks": ("post", plan, FORBIDDEN),
     "standard_indicator_edit": ("get", lambda w: {"code": w["standard"].code, "indicator_code": "2.7"}, FORBIDDEN),
 }
 

@@ -13,6 +13,7 @@ DEMO_MODULES = [
     "inspections.demo",
     "indicators.demo_history",  # snapshots once every value exists
     "reports.demo",
+    "planner.demo",  # the map's district outlines
 ]
 
 
