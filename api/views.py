@@ -713,7 +713,7 @@ class LedgerUploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         upload = get_upload_for_user(self.request, upload.pk)
         valid_only = bool(upload.error_count and get_access(self.request).is_office)
         blocker = upload.confirm_blocker(valid_rows_only=valid_only)
-        return Response({"upload": s.LedgerUploadSerializer(upload).data, "preview": _preview_json(upload, request),
+        return Response({"upload": s.LedgerUploadSerializer(upload).data, "preview": _preview_json(upload, self.request),
                          "confirm_blocker": str(blocker) if blocker else None}, status=status_code)
 
     @extend_schema(responses=UploadDetail)
