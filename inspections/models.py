@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext_lazy as _
 
 from indicators import states
@@ -370,6 +371,13 @@ class Finding(models.Model):
         from notifications import titles
 
         return titles.render(titles.FINDING, pk=self.pk, text=self.description[:60])
+
+    @classmethod
+    def alert_title_sql(cls):
+        from notifications import titles
+
+        return titles.render_sql(titles.FINDING, pk=Cast("pk", models.CharField()),
+                                 text=Substr("description", 1, 60))
 
     def get_absolute_url(self):
         from django.urls import reverse

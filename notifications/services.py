@@ -10,9 +10,9 @@ from dataclasses import field as dc_field
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Case, CharField, DateField, Q, Value, When
-from django.db.models.functions import Cast
+from django.db import connection, transaction
+from django.db.models import Case, CharField, DateField, F, IntegerField, Q, Value, When
+from django.db.models.functions import Cast, Left
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from organizations.models import AuditEntry, Membership, Unit
 
 from .channels import Message, enabled_channels, preferences_for, quiet_until
 from .models import AlertEvent, DeliveryAttempt, Notification, NotificationPreference, UnitChannel
-from .registry import ALERTABLE_MODELS
+from .registry import ALERTABLE_MODELS, pk_url_sql
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +31,11 @@ CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this belonged to a w
 MAX_ATTEMPTS = 8
 
 
-# Objects looked at per batch of the detect job: each batch costs a few queries (select and
-# lock, existing events, insert, update), so 100 000 candidates take about 50 batches.
-DETECT_BATCH = 2000
-# Events per INSERT: 18 parameters each stays below PostgreSQL's 65 535 bind parameters
-# (SQLite's 999 makes Django split further on its own).
-EVENT_INSERT_BATCH = 3000
+# Objects looked at per batch of the detect job: a batch costs four queries (tune, lock,
+# insert the events, update the alert fields), so 100 000 candidates take ten batches.
+DETECT_BATCH = 10000
+# The levels an event can be raised for, by rank (blue, 0, raises nothing).
+EVENT_LEVELS = ((AlertEvent.Level.YELLOW, 1), (AlertEvent.Level.RED, 2), (AlertEvent.Level.ESCALATED, 3))
 
 
 def _look(*, obj, level, deadline, policy, today):
@@ -89,19 +88,34 @@ def alert_refresh(*, obj, today=None, policy=None):
     return created
 
 
-def _level_sql(model, policies, today):
-    """The level (blue / yellow / red / escalated) of every held candidate, in SQL: the
-    states' own SQL twin of AlertPolicy.level_on (indicators.states.deadline_q), with each
-    campaign's policy."""
+def _level_sql(model, policies, today, *, rank=False):
+    """The level (blue / yellow / red / escalated, or its rank 0–3) of every held candidate, in
+    SQL: the states' own SQL twin of AlertPolicy.level_on (indicators.states.deadline_q), with
+    each campaign's policy."""
     field, campaign = model.alert_deadline_field, f"{model.alert_campaign_field}_id"
     whens = []
     for campaign_id, policy in policies.items():
         ours = Q(**{campaign: campaign_id})
         # Escalated is a subset of overdue: the first match wins.
-        whens += [When(ours & states.deadline_q(state, field, today, policy), then=Value(level))
-                  for state, level in ((states.ESCALATED, "escalated"), (states.OVERDUE, "red"),
-                                       (states.DUE_SOON, "yellow"))]
+        whens += [When(ours & states.deadline_q(state, field, today, policy), then=Value(rank_ if rank else level))
+                  for state, level, rank_ in ((states.ESCALATED, "escalated", 3), (states.OVERDUE, "red", 2),
+                                              (states.DUE_SOON, "yellow", 1))]
+    if rank:
+        return Case(*whens, default=Value(0), output_field=IntegerField())
     return Case(*whens, default=Value("blue"), output_field=CharField())
+
+
+def _stored_rank_sql():
+    """The rank of the level already alerted (null: never looked at, like blue)."""
+    return Case(*[When(alert_level=level, then=Value(rank)) for level, rank in EVENT_LEVELS],
+                default=Value(0), output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class CreatedEvent:
+    id: int
+    object_id: int
+    level: str
 
 
 @dataclass
@@ -116,9 +130,9 @@ class DetectResult:
 
 def alerts_detect(*, today=None, result=None):
     """Every registered model's objects that are due for a look; returns the events created
-    (unsaved copies: bulk inserts return no ids). Set-based: a bounded number of queries per
-    batch of DETECT_BATCH objects, whatever their number; pass a DetectResult to also learn
-    how many objects were updated."""
+    (CreatedEvent: id, object and level). Set-based: four queries per batch of DETECT_BATCH
+    candidates, whatever their number, and nothing is loaded into Python but their keys; pass
+    a DetectResult to also learn how many objects were updated."""
     today = today or timezone.localdate()
     result = result if result is not None else DetectResult()
     for model in ALERTABLE_MODELS:
@@ -127,84 +141,99 @@ def alerts_detect(*, today=None, result=None):
 
 
 def _detect_model(model, today, result):
-    candidates = model.alert_candidates(today).select_related(None)
-    campaign_field = model.alert_campaign_field
-    Campaign = model._meta.get_field(campaign_field).related_model
-    policies = {c.pk: c.alert_policy()
-                for c in Campaign.objects.filter(pk__in=candidates.values(f"{campaign_field}_id"))}
+    candidates = model.alert_candidates(today).select_related(None).order_by()
+    campaign_attr = f"{model.alert_campaign_field}_id"
+    Campaign = model._meta.get_field(model.alert_campaign_field).related_model
+    policies = {c.pk: c.alert_policy() for c in Campaign.objects.filter(pk__in=candidates.values(campaign_attr))}
     if not policies:
         return  # nothing due: one query
     content_type = ContentType.objects.get_for_model(model)
-    level_sql = _level_sql(model, policies, today)
+    with translation.override(settings.LANGUAGE_CODE):  # titles are stored in the site's language
+        title_sql = Left(model.alert_title_sql(), AlertEvent._meta.get_field("title").max_length)
     after = 0
     while True:
-        batch = None
+        keys = None
         try:
             with transaction.atomic():
-                # Locked (PostgreSQL) in pk order: a deadline written meanwhile waits for this batch
-                # and then clears the alert fields; a second detect run waits, then skips the rows
-                # this one moved on.
-                batch = list(candidates.filter(pk__gt=after).annotate(due_level=level_sql)
-                             .order_by("pk").select_for_update()[:DETECT_BATCH])
-                if not batch:
+                _tune_batch_transaction()
+                # Locked (PostgreSQL) in pk order: a deadline written meanwhile (alert_refresh)
+                # waits for this batch; a second detect run waits, then skips the rows this one
+                # moved on (its UPDATE re-reads them and they are no longer candidates).
+                keys = list(candidates.filter(pk__gt=after).order_by("pk").select_for_update()
+                            .values_list("pk", campaign_attr, model.alert_deadline_field)[:DETECT_BATCH])
+                if not keys:
                     return
-                after = batch[-1].pk
-                _detect_batch(model, batch, policies, level_sql, content_type, today, result)
+                batch = candidates.filter(pk__gt=after, pk__lte=keys[-1][0])
+                after = keys[-1][0]
+                created = _insert_events(model, batch, policies, today, content_type, title_sql)
+                updated = _update_alert_fields(model, batch, keys, policies, today)
+            # Counted once committed: a batch rolled back created nothing.
+            result.created += created
+            result.updated += updated
         except Exception:
-            if batch is None:
+            if keys is None:
                 raise  # the select itself failed: no way past it
             # One broken batch must not wedge the run; its objects are looked at again next run.
-            logger.exception("detect_overdue failed for %s %s..%s", model.__name__, batch[0].pk, batch[-1].pk)
+            logger.exception("detect_overdue failed for %s %s..%s", model.__name__, keys[0][0], keys[-1][0])
 
 
-def _detect_batch(model, batch, policies, level_sql, content_type, today, result):
-    campaign_attr, unit_attr = f"{model.alert_campaign_field}_id", f"{model.alert_unit_field}_id"
-    existing = set(AlertEvent.objects.filter(
-        kind=AlertEvent.Kind.DEADLINE, content_type=content_type, object_id__gte=batch[0].pk,
-        object_id__lte=batch[-1].pk).values_list("object_id", "level", "deadline"))
-    now = timezone.now()
-    events, changed, closed, next_looks = [], [], [], {}
-    with translation.override(settings.LANGUAGE_CODE):
-        for obj in batch:
-            try:
-                campaign_id = getattr(obj, campaign_attr)
-                deadline = obj.alert_deadline()
-                crossed, level, next_at = _look(obj=obj, level=obj.due_level if deadline else None,
-                                                deadline=deadline, policy=policies[campaign_id], today=today)
-                new = _deadline_events(
-                    obj=obj, levels=[lv for lv in crossed if (obj.pk, lv, deadline) not in existing],
-                    deadline=deadline, content_type=content_type, campaign_id=campaign_id,
-                    unit_id=getattr(obj, unit_attr), now=now)
-            except Exception:  # one broken row must not wedge the run; it is looked at again next run
-                logger.exception("detect_overdue failed for %s %s", model.__name__, obj.pk)
-                continue
-            events += new
-            if (level, next_at) == (obj.alert_level, obj.next_alert_at):
-                continue
-            if deadline is None:  # not held (the contract's candidates never are): keeps its level
-                closed.append(obj.pk)
-            else:
-                changed.append(obj.pk)
-                next_looks[(campaign_id, deadline)] = next_at
-    # ON CONFLICT DO NOTHING: the unique constraint keeps each (object, level, deadline) once
-    # whatever else runs at the same time.
-    AlertEvent.objects.bulk_create(events, batch_size=EVENT_INSERT_BATCH, ignore_conflicts=True)
-    if changed:
-        # One UPDATE: the level from the same SQL as the select, the next look by (campaign,
-        # deadline) — a batch has far fewer distinct deadlines than rows. Its parameters (ids
-        # plus three per deadline) stay far below SQLite's 32 766 and PostgreSQL's 65 535.
-        deadline_field = model.alert_deadline_field
-        # Cast: a batch whose objects are all escalated has only NULLs, which PostgreSQL types as text.
-        next_sql = Cast(Case(*[When(Q(**{campaign_attr: campaign_id, deadline_field: deadline}),
-                                    then=Value(next_at, output_field=DateField()))
-                               for (campaign_id, deadline), next_at in next_looks.items()],
-                             default=Value(None, output_field=DateField()), output_field=DateField()),
-                        output_field=DateField())
-        model.objects.filter(pk__in=changed).update(alert_level=level_sql, next_alert_at=next_sql)
-    if closed:
-        model.objects.filter(pk__in=closed).update(next_alert_at=None)
-    result.created += events
-    result.updated += len(changed) + len(closed)
+def _tune_batch_transaction():
+    """PostgreSQL, for this transaction only: no JIT (it compiles each batch's CASE anew, for
+    longer than the batch runs) and an asynchronous commit. The latter is safe for an
+    idempotent job: a crash can lose only the last moments of batches, which the next run redoes;
+    a delivery of their events commits synchronously, flushing them first."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('jit', 'off', true), set_config('synchronous_commit', 'off', true)")
+
+
+def _insert_events(model, batch, policies, today, content_type, title_sql):
+    """One INSERT … SELECT: an event for each level each candidate crossed since its stored
+    level, with ON CONFLICT DO NOTHING — the unique constraint keeps each (object, level,
+    deadline) once whatever else runs at the same time."""
+    rows = batch.annotate(
+        det_pk=F("pk"), det_deadline=F(model.alert_deadline_field),
+        det_campaign=F(f"{model.alert_campaign_field}_id"), det_unit=F(f"{model.alert_unit_field}_id"),
+        det_old=_stored_rank_sql(), det_new=_level_sql(model, policies, today, rank=True),
+        det_title=title_sql, det_url=pk_url_sql(model),
+    ).values("det_pk", "det_deadline", "det_campaign", "det_unit", "det_old", "det_new", "det_title", "det_url")
+    select_sql, select_params = rows.query.sql_with_params()
+    levels = " UNION ALL ".join("SELECT %s AS lv_level, %s AS lv_rank" for _ in EVENT_LEVELS)
+    level_params = [v for level, rank in EVENT_LEVELS for v in (str(level), rank)]
+    table = connection.ops.quote_name(AlertEvent._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # raw SQL: as Django stores it
+    # WHERE 1 = 1 before ON CONFLICT: SQLite would read the ON as a join's otherwise.
+    sql = (f"INSERT INTO {table} (kind, key, actor_id, note, content_type_id, object_id, level, campaign_id, "
+           f"unit_id, deadline, title, url, created_at, claimed_at, processed_at, next_attempt_at, attempts, "
+           f"last_error) "
+           f"SELECT %s, NULL, NULL, '', %s, c.det_pk, lv.lv_level, c.det_campaign, c.det_unit, c.det_deadline, "
+           f"c.det_title, c.det_url, %s, NULL, NULL, %s, 0, '' "
+           f"FROM ({select_sql}) c INNER JOIN ({levels}) lv ON lv.lv_rank > c.det_old AND lv.lv_rank <= c.det_new "
+           f"WHERE 1 = 1 ORDER BY c.det_pk, lv.lv_rank "
+           f"ON CONFLICT DO NOTHING RETURNING id, object_id, level")
+    # The select's parameters come before the levels': the FROM clause precedes the JOIN.
+    params = [AlertEvent.Kind.DEADLINE.value, content_type.pk, now, now, *select_params, *level_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [CreatedEvent(*row) for row in cursor.fetchall()]
+
+
+def _update_alert_fields(model, batch, keys, policies, today):
+    """One UPDATE: the level from the same SQL as the insert, the next look by (campaign,
+    deadline) — a batch has far fewer distinct deadlines than rows. Every candidate changes
+    (its level was null or its next look is due), so every one is written."""
+    campaign_attr, deadline_field = f"{model.alert_campaign_field}_id", model.alert_deadline_field
+    next_looks = {}
+    for _pk, campaign_id, deadline in keys:
+        if (campaign_id, deadline) not in next_looks:
+            next_looks[(campaign_id, deadline)] = policies[campaign_id].next_change(deadline, today)
+    # Cast: a batch whose objects are all escalated has only NULLs, which PostgreSQL types as text.
+    next_sql = Cast(Case(*[When(Q(**{campaign_attr: campaign_id, deadline_field: deadline}),
+                                then=Value(next_at, output_field=DateField()))
+                           for (campaign_id, deadline), next_at in next_looks.items()],
+                         default=Value(None, output_field=DateField()), output_field=DateField()),
+                    output_field=DateField())
+    return batch.update(alert_level=_level_sql(model, policies, today), next_alert_at=next_sql)
 
 
 def event_record(*, kind, key, target, unit, campaign, actor=None, title=None, url=None, note="", deadline=None):

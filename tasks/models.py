@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
+from django.db.models.functions import Cast, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -266,6 +267,13 @@ class Task(models.Model):
         from notifications import titles
 
         return titles.render(titles.TASK, seq=self.seq, text=self.content[:60])
+
+    @classmethod
+    def alert_title_sql(cls):
+        from notifications import titles
+
+        return titles.render_sql(titles.TASK, seq=Cast("seq", models.CharField()),
+                                 text=Substr("content", 1, 60))
 
     def get_absolute_url(self):
         return reverse("task_detail", args=[self.pk])
