@@ -367,6 +367,15 @@ class Finding(models.Model):
 
         return None, responsible_leaders(self.unit)
 
+    @classmethod
+    def alert_people_for(cls, pks):
+        """alert_people of many findings in a bounded number of queries: {pk: (person, leaders)}."""
+        from .selectors import responsible_leaders_for
+
+        findings = list(cls.objects.filter(pk__in=pks).select_related("unit"))
+        leaders = responsible_leaders_for(list({f.unit_id: f.unit for f in findings}.values()))
+        return {f.pk: (None, leaders[f.unit_id]) for f in findings}
+
     def alert_title(self):
         from notifications import titles
 

@@ -21,7 +21,7 @@ from indicators.calendar import levels_between
 from organizations.audit import audit_record, diff, snapshot_fields
 from organizations.models import AuditEntry, Membership, Unit
 
-from .channels import Message, enabled_channels, preferences_for, quiet_until
+from .channels import Message, RobotChannel, enabled_channels, preferences_for, quiet_until, robots_for
 from .models import AlertEvent, DeliveryAttempt, Notification, NotificationPreference, UnitChannel
 from .registry import ALERTABLE_MODELS, pk_url_sql
 
@@ -292,13 +292,6 @@ def alert_recipients(event):
     return list(users)
 
 
-def _claim(event_id, now):
-    stale = now - CLAIM_TIMEOUT
-    return AlertEvent.objects.filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale), pk=event_id, processed_at__isnull=True
-    ).update(claimed_at=now)
-
-
 def _same_object(event):
     return {"alert__content_type_id": event.content_type_id, "alert__object_id": event.object_id}
 
@@ -409,46 +402,265 @@ def alert_deliver(*, event, now=None):
     return outcome
 
 
+# Events claimed and delivered together: each batch costs a fixed number of queries. Small
+# enough that a batch is delivered well within CLAIM_TIMEOUT even when channels time out.
+SEND_BATCH = 100
+
+
 def alerts_send(*, now=None, limit=500):
-    """Deliver pending events. Each is claimed with a conditional UPDATE (the row count says
-    who won), so concurrent senders never deliver the same event twice. Returns how many
-    were finished (moot ones included)."""
+    """Deliver pending events, SEND_BATCH at a time. A batch is claimed with one conditional
+    UPDATE of rows locked with SKIP LOCKED, so concurrent senders never deliver the same event
+    twice; its recipients, preferences, robots and earlier deliveries are loaded once, its
+    in-app notifications written in one transaction, its outcomes in a few UPDATEs. Returns
+    how many were finished (moot ones included)."""
     now = now or timezone.now()
-    pending = list(
-        AlertEvent.objects.filter(processed_at__isnull=True, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
-    )
-    delivered = 0
-    for event_id in pending:
-        if not _claim(event_id, now):
-            continue
-        event = AlertEvent.objects.select_related("unit", "campaign", "content_type").get(pk=event_id)
+    finished = 0
+    while limit > 0:
+        events = _claim_batch(now, min(limit, SEND_BATCH))
+        if not events:
+            break
+        limit -= len(events)
+        finished += _finish(events, _deliver_batch(events, now), now)
+    return finished
+
+
+def _claim_batch(now, size):
+    stale = now - CLAIM_TIMEOUT
+    with transaction.atomic():
+        ids = list(AlertEvent.objects.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale),
+                                             processed_at__isnull=True, next_attempt_at__lte=now)
+                   .order_by("next_attempt_at", "id").select_for_update(skip_locked=True)
+                   .values_list("id", flat=True)[:size])
+        if not ids:
+            return []
+        AlertEvent.objects.filter(pk__in=ids).update(claimed_at=now)
+    return list(AlertEvent.objects.filter(pk__in=ids).select_related("unit", "campaign", "content_type")
+                .order_by("next_attempt_at", "id"))
+
+
+def _objects_q(events, prefix=""):
+    q = Q(pk__in=[])
+    by_type = {}
+    for event in events:
+        by_type.setdefault(event.content_type_id, set()).add(event.object_id)
+    for content_type_id, ids in by_type.items():
+        q |= Q(**{f"{prefix}content_type_id": content_type_id, f"{prefix}object_id__in": ids})
+    return q
+
+
+def _people_batch(events):
+    """{(content type, object): (responsible person, escalation people)}, per model at once."""
+    people = {}
+    by_type = {}
+    for event in events:
+        by_type.setdefault(event.content_type, set()).add(event.object_id)
+    for content_type, ids in by_type.items():
+        model = content_type.model_class()
+        if hasattr(model, "alert_people_for"):
+            found = model.alert_people_for(ids)
+        elif hasattr(model, "alert_people"):  # not batched: a model without the bulk twin
+            found = {obj.pk: obj.alert_people() for obj in model._default_manager.filter(pk__in=ids)}
+        else:
+            found = {}
+        people.update({(content_type.pk, pk): value for pk, value in found.items()})
+    return people
+
+
+def _recipients_batch(events):
+    """alert_recipients for every event of a batch, in a fixed number of queries."""
+    User = get_user_model()
+    people = _people_batch(events)
+    units = set()
+    for event in events:
+        if event.unit_id:
+            units.add(event.unit_id)
+            if event.unit.kind == Unit.Kind.STREET and event.unit.parent_id:
+                units.add(event.unit.parent_id)
+    staff = {}
+    for unit_id, user_id in Membership.objects.filter(unit__in=units, role=Membership.Role.UNIT_STAFF).values_list(
+            "unit_id", "user_id"):
+        staff.setdefault(unit_id, set()).add(user_id)
+    office = set(Membership.objects.filter(role=Membership.Role.OFFICE).values_list("user_id", flat=True))
+    wanted = {}
+    for event in events:
+        ids = set()
+        if event.unit_id:
+            ids |= staff.get(event.unit_id, set())
+            if event.unit.kind == Unit.Kind.STREET and event.unit.parent_id:
+                ids |= staff.get(event.unit.parent_id, set())
+        person, escalation_people = people.get((event.content_type_id, event.object_id), (None, []))
+        if person is not None and person.user_id:
+            ids.add(person.user_id)
+        if event.is_alert and event.level == AlertEvent.Level.ESCALATED:
+            ids |= {p.user_id for p in escalation_people if p is not None and p.user_id}
+            ids |= office
+        ids.discard(event.actor_id)
+        wanted[event.pk] = ids
+    users = {u.pk: u for u in User.objects.filter(pk__in=set().union(*wanted.values()), is_active=True)
+             .select_related("person")}
+    return {pk: [users[i] for i in sorted(ids) if i in users] for pk, ids in wanted.items()}
+
+
+def _in_app_batch(events, recipients, now):
+    """_in_app for a batch, in one transaction with the objects of its deadline alerts locked
+    (pk order): the notifications to make, the moot ones among them, and the unread items the
+    batch's events supersede, worked out in event order as one event at a time would. Returns
+    the ids of the moot events."""
+    deadlines = {}
+    by_model = {}
+    for event in events:
+        model = event.content_type.model_class()
+        if event.is_alert and model in ALERTABLE_MODELS:
+            by_model.setdefault(model, set()).add(event.object_id)
+    for model, ids in by_model.items():
+        content_type_id = ContentType.objects.get_for_model(model).pk
+        for obj in model._default_manager.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"):
+            deadlines[(content_type_id, obj.pk)] = obj.alert_deadline()
+    alerts = {}
+    for row in (AlertEvent.objects.filter(_objects_q(events), kind=AlertEvent.Kind.DEADLINE)
+                .order_by("-created_at", "-id").values("id", "content_type_id", "object_id", "level", "deadline")):
+        alerts.setdefault((row["content_type_id"], row["object_id"]), []).append(row)
+    unread = {}  # (content type, object) → [[notification or id, alert id, kind, level, deadline]]
+    for n in (Notification.objects.filter(_objects_q(events, "alert__"), read_at__isnull=True)
+              .values("id", "alert_id", "alert__kind", "alert__level", "alert__deadline",
+                      "alert__content_type_id", "alert__object_id")):
+        unread.setdefault((n["alert__content_type_id"], n["alert__object_id"]), []).append(
+            [n["id"], n["alert_id"], n["alert__kind"], n["alert__level"], n["alert__deadline"]])
+    moot, made, superseded = set(), [], {}
+    for event in events:
+        key = (event.content_type_id, event.object_id)
+        users = recipients[event.pk]
+        if event.is_alert and event.content_type.model_class() in ALERTABLE_MODELS:
+            if key not in deadlines or deadlines[key] != event.deadline:
+                moot.add(event.pk)  # handed in, closed or given a new deadline since
+                continue
+            higher = next((a for a in alerts.get(key, []) if a["deadline"] == event.deadline
+                           and a["level"] in event.higher_levels()), None)
+            if higher is not None:  # a catch-up raised a higher level too: history, already moot
+                made += [Notification(user=u, alert=event, created_at=now, read_at=now,
+                                      superseded_by_id=higher["id"]) for u in users]
+                moot.add(event.pk)
+                continue
+        fresh = [Notification(user=u, alert=event, created_at=now) for u in users]
+        made += fresh
+        if event.is_alert:  # the lower levels, and alerts about a deadline no longer in force
+            lower = set(event.lower_levels())
+            is_moot = lambda kind, level, deadline: kind == AlertEvent.Kind.DEADLINE and (  # noqa: E731
+                level in lower or deadline != event.deadline)
+        elif event.kind in AlertEvent.ENDS_ALERTS:  # closed / accepted: everything unread about it
+            is_moot = lambda kind, level, deadline: True  # noqa: E731
+        else:
+            is_moot = None
+        items = unread.setdefault(key, [])
+        if is_moot is not None:
+            for item in items:
+                if item[1] != event.pk and is_moot(*item[2:]):
+                    if isinstance(item[0], Notification):
+                        item[0].read_at, item[0].superseded_by_id = now, event.pk
+                    else:
+                        superseded[item[0]] = event.pk
+            items[:] = [i for i in items if not (isinstance(i[0], Notification) and i[0].read_at)
+                        and i[0] not in superseded]
+        items += [[n, event.pk, event.kind, event.level, event.deadline] for n in fresh]
+    Notification.objects.bulk_create(made, ignore_conflicts=True)
+    Notification.objects.bulk_update(
+        [Notification(pk=pk, read_at=now, superseded_by_id=by) for pk, by in superseded.items()],
+        ["read_at", "superseded_by"])
+    return moot
+
+
+def _deliver_batch(events, now):
+    """{event id: Outcome}. In-app first for the whole batch; if that fails, one event at a
+    time (alert_deliver), so a broken event fails alone."""
+    try:
+        recipients = _recipients_batch(events)
+        with transaction.atomic():
+            moot = _in_app_batch(events, recipients, now)
+    except Exception:
+        logger.exception("alert batch %s..%s: delivering one at a time", events[0].pk, events[-1].pk)
+        return {event.pk: _deliver_one(event, now) for event in events}
+    prefs = preferences_for(list({u.pk: u for us in recipients.values() for u in us}.values()))
+    done = set(DeliveryAttempt.objects.filter(alert__in=events, ok=True).values_list("alert_id", "channel",
+                                                                                     "recipient"))
+    robots = robots_for({unit for e in events for unit in RobotChannel.units(e)})
+    outcomes, attempts = {}, []
+    try:
+        for event in events:
+            if event.pk in moot:
+                outcomes[event.pk] = Outcome(moot=True)
+                continue
+            try:
+                outcomes[event.pk] = _external(event, recipients[event.pk], prefs, robots, done, attempts, now)
+            except Exception as exc:  # one broken event must not wedge the batch
+                outcomes[event.pk] = Outcome(failures=[str(exc)])
+    finally:
+        DeliveryAttempt.objects.bulk_create(attempts)
+    return outcomes
+
+
+def _deliver_one(event, now):
+    try:
+        return alert_deliver(event=event, now=now)
+    except Exception as exc:  # one broken event must not wedge the run
+        return Outcome(failures=[str(exc)])
+
+
+def _external(event, users, prefs, robots, done, attempts, now):
+    """Every external channel for one event; attempts are collected for one INSERT per batch."""
+    message = message_for(event)
+    outcome = Outcome()
+    for channel in enabled_channels():
         try:
-            outcome = alert_deliver(event=event, now=now)
-        except Exception as exc:  # one broken event must not wedge the run
-            outcome = Outcome(failures=[str(exc)])
+            deliveries = channel.deliveries(event, users, prefs, robots=robots)
+        except Exception as exc:  # a broken channel never blocks the others
+            outcome.failures.append(f"{channel.name}: {exc}")
+            continue
+        for delivery in deliveries:
+            if (event.pk, channel.name, delivery.recipient) in done:
+                continue
+            until = None if event.urgent else quiet_until(delivery.quiet, now)
+            if until is not None:
+                outcome.held_until = min(outcome.held_until or until, until)
+                continue
+            try:
+                channel.send(message, delivery.target)
+            except Exception as exc:  # recorded and retried; never blocks the other channels
+                attempts.append(DeliveryAttempt(alert=event, channel=channel.name, recipient=delivery.recipient,
+                                                ok=False, error=str(exc)[:2000], at=now))
+                outcome.failures.append(f"{channel.name} {delivery.recipient}: {exc}")
+                continue
+            attempts.append(DeliveryAttempt(alert=event, channel=channel.name, recipient=delivery.recipient,
+                                            ok=True, at=now))
+            done.add((event.pk, channel.name, delivery.recipient))
+    return outcome
+
+
+def _finish(events, outcomes, now):
+    """Outcomes in at most three UPDATEs: finished, held for quiet hours, failed (backoff)."""
+    finished, later = [], []
+    for event in events:
+        outcome = outcomes[event.pk]
         if outcome.failures:
-            attempts = event.attempts + 1
-            give_up = attempts >= MAX_ATTEMPTS
-            retry_at = now + timedelta(minutes=2 ** attempts)
+            event.attempts += 1
+            retry_at = now + timedelta(minutes=2 ** event.attempts)
             if outcome.held_until is not None:
                 retry_at = min(retry_at, outcome.held_until)
-            AlertEvent.objects.filter(pk=event_id).update(
-                attempts=attempts,
-                last_error="; ".join(outcome.failures)[:2000],
-                claimed_at=None,
-                next_attempt_at=retry_at,
-                processed_at=now if give_up else None,
-            )
-            logger.warning("alert %s delivery failed (attempt %s): %s", event_id, attempts, outcome.failures)
-            continue
-        if outcome.held_until is not None:  # quiet hours: try again when they end
-            AlertEvent.objects.filter(pk=event_id).update(claimed_at=None, next_attempt_at=outcome.held_until)
-            continue
-        AlertEvent.objects.filter(pk=event_id).update(processed_at=now, attempts=event.attempts + 1, last_error="")
-        delivered += 1
-    return delivered
+            event.last_error = "; ".join(outcome.failures)[:2000]
+            event.claimed_at, event.next_attempt_at = None, retry_at
+            event.processed_at = now if event.attempts >= MAX_ATTEMPTS else None
+            later.append(event)
+            logger.warning("alert %s delivery failed (attempt %s): %s", event.pk, event.attempts, outcome.failures)
+        elif outcome.held_until is not None:  # quiet hours: try again when they end
+            event.claimed_at, event.next_attempt_at = None, outcome.held_until
+            later.append(event)
+        else:
+            finished.append(event.pk)
+    if finished:
+        AlertEvent.objects.filter(pk__in=finished).update(processed_at=now, attempts=F("attempts") + 1,
+                                                          last_error="")
+    AlertEvent.objects.bulk_update(later, ["attempts", "last_error", "claimed_at", "next_attempt_at",
+                                           "processed_at"])
+    return len(finished)
 
 
 def notification_mark_read(*, user, notification_id=None, now=None):

@@ -263,6 +263,13 @@ class Task(models.Model):
         leaders = [self.responsible_leader, self.lead_unit.responsible_leader]
         return self.responsible_person, [p for p in leaders if p is not None]
 
+    @classmethod
+    def alert_people_for(cls, pks):
+        """alert_people of many tasks in one query: {pk: (person, leaders)}."""
+        tasks = cls.objects.filter(pk__in=pks).select_related(
+            "responsible_person", "responsible_leader", "lead_unit__responsible_leader")
+        return {t.pk: t.alert_people() for t in tasks}
+
     def alert_title(self):
         from notifications import titles
 

@@ -326,3 +326,34 @@ class NewDeadlineTests:
             assert [e.level for e in alerts_detect()] == ["red"]
         assert AlertEvent.objects.filter(object_id=task.pk).count() == 4
         assert AlertEvent.objects.filter(object_id=task.pk, level="yellow", deadline=MON + D(10)).count() == 1
+
+
+class SendBatchTests:
+    def test_it_costs_the_same_queries_for_3_and_for_30_objects(self, campaign, unit_a, lead_staff, monkeypatch):
+        # 18 vs 180 events, each told to one user: every bulk write fits in one statement even
+        # under SQLite's 999 parameters, so the counts compare queries per batch exactly.
+        from notifications import services
+        from notifications.models import UnitChannel
+
+        monkeypatch.setattr(services, "SEND_BATCH", 1000)  # one batch at either size
+
+        lead_staff.email = "lead@example.gov.cn"
+        lead_staff.save()
+        UnitChannel.objects.create(unit=unit_a, kind=UnitChannel.Kind.WECOM, url="https://robot.example/hook?key=1",
+                                   enabled=False)  # loaded with the batch, posts nothing
+        counts = []
+        for first_seq, n in ((1, 3), (100, 30)):
+            mail.outbox.clear()
+            add_objects(campaign, unit_a, n, first_seq=first_seq)
+            with travel(MON + D(4)):  # yellow, red and the escalation at once for every object
+                assert len(alerts_detect()) == 3 * 2 * n
+                ContentType.objects.clear_cache()
+                with CaptureQueriesContext(connection) as send:
+                    assert alerts_send(limit=3 * 2 * n) == 3 * 2 * n
+            counts.append(len(send))
+            # One e-mail per object (the escalation; yellow and red were moot), nothing left pending.
+            assert len(mail.outbox) == 2 * n
+            assert not AlertEvent.objects.filter(processed_at__isnull=True).exists()
+        assert counts[0] == counts[1]
+        assert Notification.objects.filter(user=lead_staff, read_at__isnull=True).count() == 2 * 33
+        assert Notification.objects.filter(user=lead_staff, read_at__isnull=False).count() == 2 * 2 * 33
