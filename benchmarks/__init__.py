@@ -22,6 +22,7 @@ def benchmark(name, description=""):
 class Timer:
     def __init__(self):
         self.rows = []
+        self.figures = {}
 
     def measure(self, label, fn, *, repeat=5, setup=None):
         samples = []
@@ -37,3 +38,7 @@ class Timer:
 
     def note(self, label, value):
         self.rows.append({"label": label, "note": value})
+
+    def figure(self, key, **values):
+        """A named figure for the summary table (benchmarks.summary): seconds, queries, ratios …"""
+        self.figures[key] = values

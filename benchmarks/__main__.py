@@ -31,7 +31,7 @@ def main():
         if info.name.startswith("bench_"):
             importlib.import_module(f"benchmarks.{info.name}")
 
-    results = {}
+    results, figures = {}, {}
     for name, description, fn in REGISTRY:
         if args.only and not any(word in name for word in args.only):
             continue
@@ -46,9 +46,15 @@ def main():
             ratio = row["median_s"] / base if base else float("nan")
             print(f"   {row['label']:<48} median {row['median_s'] * 1000:9.1f} ms   ×{ratio:5.2f}")
         results[name] = timer.rows
+        figures.update(timer.figures)
+    from benchmarks.summary import render
+
+    print("\n== issue 13: every figure beside its floor or 1× counterpart\n")
+    print(render(figures))
     out = Path("var/bench")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    (out / "results.json").write_text(json.dumps({"benchmarks": results, "figures": figures},
+                                                 ensure_ascii=False, indent=2, default=str))
     print(f"\nresults written to {out / 'results.json'}")
     return 0
 

@@ -39,6 +39,7 @@ def _compare(timer, km):
     timer.note("verdicts identical to all pairs", f"{same} ({len(pair_verdicts)} residential compounds, {covered} covered)")
     timer.note("all pairs, full run (×10 of the subset)", f"≈ {pairs_s * COMPOUNDS / SUBSET:.1f} s")
     timer.note("grid, full run", f"{full_s:.2f} s (target ≤ 2 s): {'met' if full_s <= 2 else 'NOT met'}")
+    timer.figure(f"coverage_{km}km", seconds=full_s, all_pairs_seconds=pairs_s * COMPOUNDS / SUBSET, identical=same)
     assert same, "the grid's coverage differs from all pairs"
 
 

@@ -38,3 +38,35 @@ def dashboard_findings(timer):
         for _ in range(3):  # warm caches before timing
             client.get(url)
         timer.measure(f"GET dashboard, {findings} findings / {tasks} tasks", lambda: client.get(url), repeat=9)
+
+
+# Pages at the synthetic city's sizes (measured by bench_briefing's loop, which builds 1× and
+# then grows the same database to BENCH_SCALE): the office's dashboard and a unit's task list.
+PAGES = (("dashboard", "office", "/reports/dashboard/"), ("task_list", "zhujian", "/tasks/"))
+
+
+def measure_pages(timer, label, out):
+    """Time each page (median of 7, after a warm-up) and count its queries; out[page] gets
+    (seconds, queries) appended, one per size."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    for page, username, url in PAGES:
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=username))
+        assert client.get(url).status_code == 200
+        client.get(url)
+        queries = []
+        # Counted with a wrapper: the test client's request_started clears connection.queries.
+        with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
+            client.get(url)
+        seconds = timer.measure(f"GET {url} as {username}, {label}", lambda: client.get(url), repeat=7)
+        timer.note(f"  {page} queries at {label}", str(len(queries)))
+        out.setdefault(page, []).append((seconds, len(queries)))
+
+
+def record_pages(timer, out):
+    for page, key in (("dashboard", "dashboard_scale"), ("task_list", "task_list_scale")):
+        (small_s, small_q), (large_s, large_q) = out[page][0], out[page][-1]
+        timer.figure(key, small_s=small_s, large_s=large_s, small_queries=small_q, large_queries=large_q)

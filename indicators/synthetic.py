@@ -92,6 +92,13 @@ def build(scale, *, stdout=None):
         _snapshots(size, counts)
         say(f"snapshots: {counts['snapshots']} new")
     _rankings()
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # Planner statistics for the bulk-loaded tables now, as autovacuum would do a little
+        # later: without them the first queries plan for a handful of rows.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return counts
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext_lazy as _
 
 from indicators import states
@@ -366,10 +367,26 @@ class Finding(models.Model):
 
         return None, responsible_leaders(self.unit)
 
+    @classmethod
+    def alert_people_for(cls, pks):
+        """alert_people of many findings in a bounded number of queries: {pk: (person, leaders)}."""
+        from .selectors import responsible_leaders_for
+
+        findings = list(cls.objects.filter(pk__in=pks).select_related("unit"))
+        leaders = responsible_leaders_for(list({f.unit_id: f.unit for f in findings}.values()))
+        return {f.pk: (None, leaders[f.unit_id]) for f in findings}
+
     def alert_title(self):
         from notifications import titles
 
         return titles.render(titles.FINDING, pk=self.pk, text=self.description[:60])
+
+    @classmethod
+    def alert_title_sql(cls):
+        from notifications import titles
+
+        return titles.render_sql(titles.FINDING, pk=Cast("pk", models.CharField()),
+                                 text=Substr("description", 1, 60))
 
     def get_absolute_url(self):
         from django.urls import reverse

@@ -197,10 +197,23 @@ def finding_detail_parts(finding):
 
 def responsible_leaders(unit):
     """The people an escalated finding goes to: the unit's 挂钩领导 and its own leaders."""
-    leaders = list(Person.objects.filter(unit=unit, is_leader=True).select_related("unit"))
-    if unit.responsible_leader_id and all(p.pk != unit.responsible_leader_id for p in leaders):
-        leaders.insert(0, Person.objects.select_related("unit").get(pk=unit.responsible_leader_id))
-    return leaders
+    return responsible_leaders_for([unit])[unit.pk]
+
+
+def responsible_leaders_for(units):
+    """responsible_leaders for many units in two queries: {unit pk: [Person]}."""
+    own = {}
+    for person in Person.objects.filter(unit__in=[u.pk for u in units], is_leader=True).select_related("unit"):
+        own.setdefault(person.unit_id, []).append(person)
+    linked = {p.pk: p for p in Person.objects.filter(
+        pk__in={u.responsible_leader_id for u in units if u.responsible_leader_id}).select_related("unit")}
+    out = {}
+    for unit in units:
+        leaders = list(own.get(unit.pk, []))
+        if unit.responsible_leader_id in linked and all(p.pk != unit.responsible_leader_id for p in leaders):
+            leaders.insert(0, linked[unit.responsible_leader_id])
+        out[unit.pk] = leaders
+    return out
 
 
 def campaign_units(campaign):

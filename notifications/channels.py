@@ -116,7 +116,7 @@ class Channel:
     def enabled(self):
         return True
 
-    def deliveries(self, event, users, prefs):
+    def deliveries(self, event, users, prefs, robots=None):
         return []
 
     def send(self, message, target):
@@ -126,7 +126,7 @@ class Channel:
 class EmailChannel(Channel):
     name = "email"
 
-    def deliveries(self, event, users, prefs):
+    def deliveries(self, event, users, prefs, robots=None):
         out = []
         for user in users:
             pref = prefs[user.pk]
@@ -146,7 +146,7 @@ class SmsChannel(Channel):
     def enabled(self):
         return bool(settings.NOTIFY_SMS_URL)
 
-    def deliveries(self, event, users, prefs):
+    def deliveries(self, event, users, prefs, robots=None):
         out = []
         for user in users:
             pref = prefs[user.pk]
@@ -165,12 +165,19 @@ class RobotChannel(Channel):
 
     kind = ""
 
-    def deliveries(self, event, users, prefs):
+    def deliveries(self, event, users, prefs, robots=None):
+        """`robots`: the enabled robots of a batch's units (robots_for), loaded once for the batch."""
+        units = self.units(event)
+        robots = robots_for(units) if robots is None else robots
+        return [Delivery(f"robot:{robot.pk}", robot, default_quiet()) for robot in robots
+                if robot.unit_id in units and robot.kind == self.kind]
+
+    @staticmethod
+    def units(event):
         units = [event.unit_id] if event.unit_id else []
         if event.urgent and event.campaign_id and event.campaign.office_id:
             units.append(event.campaign.office_id)
-        robots = UnitChannel.objects.filter(unit_id__in=units, kind=self.kind, enabled=True)
-        return [Delivery(f"robot:{robot.pk}", robot, default_quiet()) for robot in robots]
+        return units
 
     @staticmethod
     def _check(answer):
@@ -214,6 +221,11 @@ class DingTalkRobotChannel(RobotChannel):
 
 
 CHANNELS = [EmailChannel(), SmsChannel(), WeComRobotChannel(), DingTalkRobotChannel()]
+
+
+def robots_for(units):
+    """Enabled group robots of these units, in the order the channels post to them."""
+    return list(UnitChannel.objects.filter(unit_id__in=units, enabled=True))
 
 
 def enabled_channels():

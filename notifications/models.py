@@ -40,9 +40,11 @@ class AlertEvent(models.Model):
     ENDS_ALERTS = {Kind.FINDING_CLOSED, Kind.TASK_ACCEPTED}  # (and every other unread item about the object)
 
     kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices, default=Kind.DEADLINE)
-    key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    # Unique when set (a constraint below): deadline alerts, nearly every row, have no key and
+    # cost no entry in its index.
+    key = models.CharField(max_length=120, null=True, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+                              related_name="+", db_index=False)
     note = models.TextField(_("说明"), blank=True)
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
@@ -70,9 +72,14 @@ class AlertEvent(models.Model):
             models.UniqueConstraint(
                 fields=["content_type", "object_id", "level", "deadline"], condition=models.Q(kind="deadline"),
                 name="uniq_alert_per_level_and_deadline"
-            )
+            ),
+            models.UniqueConstraint(fields=["key"], condition=models.Q(key__isnull=False), name="uniq_event_key"),
         ]
-        indexes = [models.Index(fields=["processed_at", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["processed_at", "next_attempt_at"]),
+            # Deleting a user clears their events' actor; alerts have none and skip this index.
+            models.Index(fields=["actor"], condition=models.Q(actor__isnull=False), name="alertevent_actor"),
+        ]
 
     def __str__(self):
         return f"{self.label} · {self.title}"

@@ -10,9 +10,9 @@ from dataclasses import field as dc_field
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Case, CharField, DateField, Q, Value, When
-from django.db.models.functions import Cast
+from django.db import connection, transaction
+from django.db.models import Case, CharField, DateField, F, IntegerField, Q, Value, When
+from django.db.models.functions import Cast, Left
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -21,9 +21,9 @@ from indicators.calendar import levels_between
 from organizations.audit import audit_record, diff, snapshot_fields
 from organizations.models import AuditEntry, Membership, Unit
 
-from .channels import Message, enabled_channels, preferences_for, quiet_until
+from .channels import Message, RobotChannel, enabled_channels, preferences_for, quiet_until, robots_for
 from .models import AlertEvent, DeliveryAttempt, Notification, NotificationPreference, UnitChannel
-from .registry import ALERTABLE_MODELS
+from .registry import ALERTABLE_MODELS, pk_url_sql
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +31,11 @@ CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this belonged to a w
 MAX_ATTEMPTS = 8
 
 
-# Objects looked at per batch of the detect job: each batch costs a few queries (select and
-# lock, existing events, insert, update), so 100 000 candidates take about 50 batches.
-DETECT_BATCH = 2000
-# Events per INSERT: 18 parameters each stays below PostgreSQL's 65 535 bind parameters
-# (SQLite's 999 makes Django split further on its own).
-EVENT_INSERT_BATCH = 3000
+# Objects looked at per batch of the detect job: a batch costs four queries (tune, lock,
+# insert the events, update the alert fields), so 100 000 candidates take ten batches.
+DETECT_BATCH = 10000
+# The levels an event can be raised for, by rank (blue, 0, raises nothing).
+EVENT_LEVELS = ((AlertEvent.Level.YELLOW, 1), (AlertEvent.Level.RED, 2), (AlertEvent.Level.ESCALATED, 3))
 
 
 def _look(*, obj, level, deadline, policy, today):
@@ -89,19 +88,34 @@ def alert_refresh(*, obj, today=None, policy=None):
     return created
 
 
-def _level_sql(model, policies, today):
-    """The level (blue / yellow / red / escalated) of every held candidate, in SQL: the
-    states' own SQL twin of AlertPolicy.level_on (indicators.states.deadline_q), with each
-    campaign's policy."""
+def _level_sql(model, policies, today, *, rank=False):
+    """The level (blue / yellow / red / escalated, or its rank 0–3) of every held candidate, in
+    SQL: the states' own SQL twin of AlertPolicy.level_on (indicators.states.deadline_q), with
+    each campaign's policy."""
     field, campaign = model.alert_deadline_field, f"{model.alert_campaign_field}_id"
     whens = []
     for campaign_id, policy in policies.items():
         ours = Q(**{campaign: campaign_id})
         # Escalated is a subset of overdue: the first match wins.
-        whens += [When(ours & states.deadline_q(state, field, today, policy), then=Value(level))
-                  for state, level in ((states.ESCALATED, "escalated"), (states.OVERDUE, "red"),
-                                       (states.DUE_SOON, "yellow"))]
+        whens += [When(ours & states.deadline_q(state, field, today, policy), then=Value(rank_ if rank else level))
+                  for state, level, rank_ in ((states.ESCALATED, "escalated", 3), (states.OVERDUE, "red", 2),
+                                              (states.DUE_SOON, "yellow", 1))]
+    if rank:
+        return Case(*whens, default=Value(0), output_field=IntegerField())
     return Case(*whens, default=Value("blue"), output_field=CharField())
+
+
+def _stored_rank_sql():
+    """The rank of the level already alerted (null: never looked at, like blue)."""
+    return Case(*[When(alert_level=level, then=Value(rank)) for level, rank in EVENT_LEVELS],
+                default=Value(0), output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class CreatedEvent:
+    id: int
+    object_id: int
+    level: str
 
 
 @dataclass
@@ -116,9 +130,9 @@ class DetectResult:
 
 def alerts_detect(*, today=None, result=None):
     """Every registered model's objects that are due for a look; returns the events created
-    (unsaved copies: bulk inserts return no ids). Set-based: a bounded number of queries per
-    batch of DETECT_BATCH objects, whatever their number; pass a DetectResult to also learn
-    how many objects were updated."""
+    (CreatedEvent: id, object and level). Set-based: four queries per batch of DETECT_BATCH
+    candidates, whatever their number, and nothing is loaded into Python but their keys; pass
+    a DetectResult to also learn how many objects were updated."""
     today = today or timezone.localdate()
     result = result if result is not None else DetectResult()
     for model in ALERTABLE_MODELS:
@@ -127,84 +141,99 @@ def alerts_detect(*, today=None, result=None):
 
 
 def _detect_model(model, today, result):
-    candidates = model.alert_candidates(today).select_related(None)
-    campaign_field = model.alert_campaign_field
-    Campaign = model._meta.get_field(campaign_field).related_model
-    policies = {c.pk: c.alert_policy()
-                for c in Campaign.objects.filter(pk__in=candidates.values(f"{campaign_field}_id"))}
+    candidates = model.alert_candidates(today).select_related(None).order_by()
+    campaign_attr = f"{model.alert_campaign_field}_id"
+    Campaign = model._meta.get_field(model.alert_campaign_field).related_model
+    policies = {c.pk: c.alert_policy() for c in Campaign.objects.filter(pk__in=candidates.values(campaign_attr))}
     if not policies:
         return  # nothing due: one query
     content_type = ContentType.objects.get_for_model(model)
-    level_sql = _level_sql(model, policies, today)
+    with translation.override(settings.LANGUAGE_CODE):  # titles are stored in the site's language
+        title_sql = Left(model.alert_title_sql(), AlertEvent._meta.get_field("title").max_length)
     after = 0
     while True:
-        batch = None
+        keys = None
         try:
             with transaction.atomic():
-                # Locked (PostgreSQL) in pk order: a deadline written meanwhile waits for this batch
-                # and then clears the alert fields; a second detect run waits, then skips the rows
-                # this one moved on.
-                batch = list(candidates.filter(pk__gt=after).annotate(due_level=level_sql)
-                             .order_by("pk").select_for_update()[:DETECT_BATCH])
-                if not batch:
+                _tune_batch_transaction()
+                # Locked (PostgreSQL) in pk order: a deadline written meanwhile (alert_refresh)
+                # waits for this batch; a second detect run waits, then skips the rows this one
+                # moved on (its UPDATE re-reads them and they are no longer candidates).
+                keys = list(candidates.filter(pk__gt=after).order_by("pk").select_for_update()
+                            .values_list("pk", campaign_attr, model.alert_deadline_field)[:DETECT_BATCH])
+                if not keys:
                     return
-                after = batch[-1].pk
-                _detect_batch(model, batch, policies, level_sql, content_type, today, result)
+                batch = candidates.filter(pk__gt=after, pk__lte=keys[-1][0])
+                after = keys[-1][0]
+                created = _insert_events(model, batch, policies, today, content_type, title_sql)
+                updated = _update_alert_fields(model, batch, keys, policies, today)
+            # Counted once committed: a batch rolled back created nothing.
+            result.created += created
+            result.updated += updated
         except Exception:
-            if batch is None:
+            if keys is None:
                 raise  # the select itself failed: no way past it
             # One broken batch must not wedge the run; its objects are looked at again next run.
-            logger.exception("detect_overdue failed for %s %s..%s", model.__name__, batch[0].pk, batch[-1].pk)
+            logger.exception("detect_overdue failed for %s %s..%s", model.__name__, keys[0][0], keys[-1][0])
 
 
-def _detect_batch(model, batch, policies, level_sql, content_type, today, result):
-    campaign_attr, unit_attr = f"{model.alert_campaign_field}_id", f"{model.alert_unit_field}_id"
-    existing = set(AlertEvent.objects.filter(
-        kind=AlertEvent.Kind.DEADLINE, content_type=content_type, object_id__gte=batch[0].pk,
-        object_id__lte=batch[-1].pk).values_list("object_id", "level", "deadline"))
-    now = timezone.now()
-    events, changed, closed, next_looks = [], [], [], {}
-    with translation.override(settings.LANGUAGE_CODE):
-        for obj in batch:
-            try:
-                campaign_id = getattr(obj, campaign_attr)
-                deadline = obj.alert_deadline()
-                crossed, level, next_at = _look(obj=obj, level=obj.due_level if deadline else None,
-                                                deadline=deadline, policy=policies[campaign_id], today=today)
-                new = _deadline_events(
-                    obj=obj, levels=[lv for lv in crossed if (obj.pk, lv, deadline) not in existing],
-                    deadline=deadline, content_type=content_type, campaign_id=campaign_id,
-                    unit_id=getattr(obj, unit_attr), now=now)
-            except Exception:  # one broken row must not wedge the run; it is looked at again next run
-                logger.exception("detect_overdue failed for %s %s", model.__name__, obj.pk)
-                continue
-            events += new
-            if (level, next_at) == (obj.alert_level, obj.next_alert_at):
-                continue
-            if deadline is None:  # not held (the contract's candidates never are): keeps its level
-                closed.append(obj.pk)
-            else:
-                changed.append(obj.pk)
-                next_looks[(campaign_id, deadline)] = next_at
-    # ON CONFLICT DO NOTHING: the unique constraint keeps each (object, level, deadline) once
-    # whatever else runs at the same time.
-    AlertEvent.objects.bulk_create(events, batch_size=EVENT_INSERT_BATCH, ignore_conflicts=True)
-    if changed:
-        # One UPDATE: the level from the same SQL as the select, the next look by (campaign,
-        # deadline) — a batch has far fewer distinct deadlines than rows. Its parameters (ids
-        # plus three per deadline) stay far below SQLite's 32 766 and PostgreSQL's 65 535.
-        deadline_field = model.alert_deadline_field
-        # Cast: a batch whose objects are all escalated has only NULLs, which PostgreSQL types as text.
-        next_sql = Cast(Case(*[When(Q(**{campaign_attr: campaign_id, deadline_field: deadline}),
-                                    then=Value(next_at, output_field=DateField()))
-                               for (campaign_id, deadline), next_at in next_looks.items()],
-                             default=Value(None, output_field=DateField()), output_field=DateField()),
-                        output_field=DateField())
-        model.objects.filter(pk__in=changed).update(alert_level=level_sql, next_alert_at=next_sql)
-    if closed:
-        model.objects.filter(pk__in=closed).update(next_alert_at=None)
-    result.created += events
-    result.updated += len(changed) + len(closed)
+def _tune_batch_transaction():
+    """PostgreSQL, for this transaction only: no JIT (it compiles each batch's CASE anew, for
+    longer than the batch runs) and an asynchronous commit. The latter is safe for an
+    idempotent job: a crash can lose only the last moments of batches, which the next run redoes;
+    a delivery of their events commits synchronously, flushing them first."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('jit', 'off', true), set_config('synchronous_commit', 'off', true)")
+
+
+def _insert_events(model, batch, policies, today, content_type, title_sql):
+    """One INSERT … SELECT: an event for each level each candidate crossed since its stored
+    level, with ON CONFLICT DO NOTHING — the unique constraint keeps each (object, level,
+    deadline) once whatever else runs at the same time."""
+    rows = batch.annotate(
+        det_pk=F("pk"), det_deadline=F(model.alert_deadline_field),
+        det_campaign=F(f"{model.alert_campaign_field}_id"), det_unit=F(f"{model.alert_unit_field}_id"),
+        det_old=_stored_rank_sql(), det_new=_level_sql(model, policies, today, rank=True),
+        det_title=title_sql, det_url=pk_url_sql(model),
+    ).values("det_pk", "det_deadline", "det_campaign", "det_unit", "det_old", "det_new", "det_title", "det_url")
+    select_sql, select_params = rows.query.sql_with_params()
+    levels = " UNION ALL ".join("SELECT %s AS lv_level, %s AS lv_rank" for _ in EVENT_LEVELS)
+    level_params = [v for level, rank in EVENT_LEVELS for v in (str(level), rank)]
+    table = connection.ops.quote_name(AlertEvent._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # raw SQL: as Django stores it
+    # WHERE 1 = 1 before ON CONFLICT: SQLite would read the ON as a join's otherwise.
+    sql = (f"INSERT INTO {table} (kind, key, actor_id, note, content_type_id, object_id, level, campaign_id, "
+           f"unit_id, deadline, title, url, created_at, claimed_at, processed_at, next_attempt_at, attempts, "
+           f"last_error) "
+           f"SELECT %s, NULL, NULL, '', %s, c.det_pk, lv.lv_level, c.det_campaign, c.det_unit, c.det_deadline, "
+           f"c.det_title, c.det_url, %s, NULL, NULL, %s, 0, '' "
+           f"FROM ({select_sql}) c INNER JOIN ({levels}) lv ON lv.lv_rank > c.det_old AND lv.lv_rank <= c.det_new "
+           f"WHERE 1 = 1 ORDER BY c.det_pk, lv.lv_rank "
+           f"ON CONFLICT DO NOTHING RETURNING id, object_id, level")
+    # The select's parameters come before the levels': the FROM clause precedes the JOIN.
+    params = [AlertEvent.Kind.DEADLINE.value, content_type.pk, now, now, *select_params, *level_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [CreatedEvent(*row) for row in cursor.fetchall()]
+
+
+def _update_alert_fields(model, batch, keys, policies, today):
+    """One UPDATE: the level from the same SQL as the insert, the next look by (campaign,
+    deadline) — a batch has far fewer distinct deadlines than rows. Every candidate changes
+    (its level was null or its next look is due), so every one is written."""
+    campaign_attr, deadline_field = f"{model.alert_campaign_field}_id", model.alert_deadline_field
+    next_looks = {}
+    for _pk, campaign_id, deadline in keys:
+        if (campaign_id, deadline) not in next_looks:
+            next_looks[(campaign_id, deadline)] = policies[campaign_id].next_change(deadline, today)
+    # Cast: a batch whose objects are all escalated has only NULLs, which PostgreSQL types as text.
+    next_sql = Cast(Case(*[When(Q(**{campaign_attr: campaign_id, deadline_field: deadline}),
+                                then=Value(next_at, output_field=DateField()))
+                           for (campaign_id, deadline), next_at in next_looks.items()],
+                         default=Value(None, output_field=DateField()), output_field=DateField()),
+                    output_field=DateField())
+    return batch.update(alert_level=_level_sql(model, policies, today), next_alert_at=next_sql)
 
 
 def event_record(*, kind, key, target, unit, campaign, actor=None, title=None, url=None, note="", deadline=None):
@@ -261,13 +290,6 @@ def alert_recipients(event):
     if event.actor_id:
         users = users.exclude(pk=event.actor_id)
     return list(users)
-
-
-def _claim(event_id, now):
-    stale = now - CLAIM_TIMEOUT
-    return AlertEvent.objects.filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale), pk=event_id, processed_at__isnull=True
-    ).update(claimed_at=now)
 
 
 def _same_object(event):
@@ -385,46 +407,265 @@ def alert_deliver(*, event, now=None):
     return outcome
 
 
+# Events claimed and delivered together: each batch costs a fixed number of queries. Small
+# enough that a batch is delivered well within CLAIM_TIMEOUT even when channels time out.
+SEND_BATCH = 100
+
+
 def alerts_send(*, now=None, limit=500):
-    """Deliver pending events. Each is claimed with a conditional UPDATE (the row count says
-    who won), so concurrent senders never deliver the same event twice. Returns how many
-    were finished (moot ones included)."""
+    """Deliver pending events, SEND_BATCH at a time. A batch is claimed with one conditional
+    UPDATE of rows locked with SKIP LOCKED, so concurrent senders never deliver the same event
+    twice; its recipients, preferences, robots and earlier deliveries are loaded once, its
+    in-app notifications written in one transaction, its outcomes in a few UPDATEs. Returns
+    how many were finished (moot ones included)."""
     now = now or timezone.now()
-    pending = list(
-        AlertEvent.objects.filter(processed_at__isnull=True, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
-    )
-    delivered = 0
-    for event_id in pending:
-        if not _claim(event_id, now):
-            continue
-        event = AlertEvent.objects.select_related("unit", "campaign", "content_type").get(pk=event_id)
+    finished = 0
+    while limit > 0:
+        events = _claim_batch(now, min(limit, SEND_BATCH))
+        if not events:
+            break
+        limit -= len(events)
+        finished += _finish(events, _deliver_batch(events, now), now)
+    return finished
+
+
+def _claim_batch(now, size):
+    stale = now - CLAIM_TIMEOUT
+    with transaction.atomic():
+        ids = list(AlertEvent.objects.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale),
+                                             processed_at__isnull=True, next_attempt_at__lte=now)
+                   .order_by("next_attempt_at", "id").select_for_update(skip_locked=True)
+                   .values_list("id", flat=True)[:size])
+        if not ids:
+            return []
+        AlertEvent.objects.filter(pk__in=ids).update(claimed_at=now)
+    return list(AlertEvent.objects.filter(pk__in=ids).select_related("unit", "campaign", "content_type")
+                .order_by("next_attempt_at", "id"))
+
+
+def _objects_q(events, prefix=""):
+    q = Q(pk__in=[])
+    by_type = {}
+    for event in events:
+        by_type.setdefault(event.content_type_id, set()).add(event.object_id)
+    for content_type_id, ids in by_type.items():
+        q |= Q(**{f"{prefix}content_type_id": content_type_id, f"{prefix}object_id__in": ids})
+    return q
+
+
+def _people_batch(events):
+    """{(content type, object): (responsible person, escalation people)}, per model at once."""
+    people = {}
+    by_type = {}
+    for event in events:
+        by_type.setdefault(event.content_type, set()).add(event.object_id)
+    for content_type, ids in by_type.items():
+        model = content_type.model_class()
+        if hasattr(model, "alert_people_for"):
+            found = model.alert_people_for(ids)
+        elif hasattr(model, "alert_people"):  # not batched: a model without the bulk twin
+            found = {obj.pk: obj.alert_people() for obj in model._default_manager.filter(pk__in=ids)}
+        else:
+            found = {}
+        people.update({(content_type.pk, pk): value for pk, value in found.items()})
+    return people
+
+
+def _recipients_batch(events):
+    """alert_recipients for every event of a batch, in a fixed number of queries."""
+    User = get_user_model()
+    people = _people_batch(events)
+    units = set()
+    for event in events:
+        if event.unit_id:
+            units.add(event.unit_id)
+            if event.unit.kind == Unit.Kind.STREET and event.unit.parent_id:
+                units.add(event.unit.parent_id)
+    staff = {}
+    for unit_id, user_id in Membership.objects.filter(unit__in=units, role=Membership.Role.UNIT_STAFF).values_list(
+            "unit_id", "user_id"):
+        staff.setdefault(unit_id, set()).add(user_id)
+    office = set(Membership.objects.filter(role=Membership.Role.OFFICE).values_list("user_id", flat=True))
+    wanted = {}
+    for event in events:
+        ids = set()
+        if event.unit_id:
+            ids |= staff.get(event.unit_id, set())
+            if event.unit.kind == Unit.Kind.STREET and event.unit.parent_id:
+                ids |= staff.get(event.unit.parent_id, set())
+        person, escalation_people = people.get((event.content_type_id, event.object_id), (None, []))
+        if person is not None and person.user_id:
+            ids.add(person.user_id)
+        if event.is_alert and event.level == AlertEvent.Level.ESCALATED:
+            ids |= {p.user_id for p in escalation_people if p is not None and p.user_id}
+            ids |= office
+        ids.discard(event.actor_id)
+        wanted[event.pk] = ids
+    users = {u.pk: u for u in User.objects.filter(pk__in=set().union(*wanted.values()), is_active=True)
+             .select_related("person")}
+    return {pk: [users[i] for i in sorted(ids) if i in users] for pk, ids in wanted.items()}
+
+
+def _in_app_batch(events, recipients, now):
+    """_in_app for a batch, in one transaction with the objects of its deadline alerts locked
+    (pk order): the notifications to make, the moot ones among them, and the unread items the
+    batch's events supersede, worked out in event order as one event at a time would. Returns
+    the ids of the moot events."""
+    deadlines = {}
+    by_model = {}
+    for event in events:
+        model = event.content_type.model_class()
+        if event.is_alert and model in ALERTABLE_MODELS:
+            by_model.setdefault(model, set()).add(event.object_id)
+    for model, ids in by_model.items():
+        content_type_id = ContentType.objects.get_for_model(model).pk
+        for obj in model._default_manager.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"):
+            deadlines[(content_type_id, obj.pk)] = obj.alert_deadline()
+    alerts = {}
+    for row in (AlertEvent.objects.filter(_objects_q(events), kind=AlertEvent.Kind.DEADLINE)
+                .order_by("-created_at", "-id").values("id", "content_type_id", "object_id", "level", "deadline")):
+        alerts.setdefault((row["content_type_id"], row["object_id"]), []).append(row)
+    unread = {}  # (content type, object) → [[notification or id, alert id, kind, level, deadline]]
+    for n in (Notification.objects.filter(_objects_q(events, "alert__"), read_at__isnull=True)
+              .values("id", "alert_id", "alert__kind", "alert__level", "alert__deadline",
+                      "alert__content_type_id", "alert__object_id")):
+        unread.setdefault((n["alert__content_type_id"], n["alert__object_id"]), []).append(
+            [n["id"], n["alert_id"], n["alert__kind"], n["alert__level"], n["alert__deadline"]])
+    moot, made, superseded = set(), [], {}
+    for event in events:
+        key = (event.content_type_id, event.object_id)
+        users = recipients[event.pk]
+        if event.is_alert and event.content_type.model_class() in ALERTABLE_MODELS:
+            if key not in deadlines or deadlines[key] != event.deadline:
+                moot.add(event.pk)  # handed in, closed or given a new deadline since
+                continue
+            higher = next((a for a in alerts.get(key, []) if a["deadline"] == event.deadline
+                           and a["level"] in event.higher_levels()), None)
+            if higher is not None:  # a catch-up raised a higher level too: history, already moot
+                made += [Notification(user=u, alert=event, created_at=now, read_at=now,
+                                      superseded_by_id=higher["id"]) for u in users]
+                moot.add(event.pk)
+                continue
+        fresh = [Notification(user=u, alert=event, created_at=now) for u in users]
+        made += fresh
+        if event.is_alert:  # the lower levels, and alerts about a deadline no longer in force
+            lower = set(event.lower_levels())
+            is_moot = lambda kind, level, deadline: kind == AlertEvent.Kind.DEADLINE and (  # noqa: E731
+                level in lower or deadline != event.deadline)
+        elif event.kind in AlertEvent.ENDS_ALERTS:  # closed / accepted: everything unread about it
+            is_moot = lambda kind, level, deadline: True  # noqa: E731
+        else:
+            is_moot = None
+        items = unread.setdefault(key, [])
+        if is_moot is not None:
+            for item in items:
+                if item[1] != event.pk and is_moot(*item[2:]):
+                    if isinstance(item[0], Notification):
+                        item[0].read_at, item[0].superseded_by_id = now, event.pk
+                    else:
+                        superseded[item[0]] = event.pk
+            items[:] = [i for i in items if not (isinstance(i[0], Notification) and i[0].read_at)
+                        and i[0] not in superseded]
+        items += [[n, event.pk, event.kind, event.level, event.deadline] for n in fresh]
+    Notification.objects.bulk_create(made, ignore_conflicts=True)
+    Notification.objects.bulk_update(
+        [Notification(pk=pk, read_at=now, superseded_by_id=by) for pk, by in superseded.items()],
+        ["read_at", "superseded_by"])
+    return moot
+
+
+def _deliver_batch(events, now):
+    """{event id: Outcome}. In-app first for the whole batch; if that fails, one event at a
+    time (alert_deliver), so a broken event fails alone."""
+    try:
+        recipients = _recipients_batch(events)
+        with transaction.atomic():
+            moot = _in_app_batch(events, recipients, now)
+    except Exception:
+        logger.exception("alert batch %s..%s: delivering one at a time", events[0].pk, events[-1].pk)
+        return {event.pk: _deliver_one(event, now) for event in events}
+    prefs = preferences_for(list({u.pk: u for us in recipients.values() for u in us}.values()))
+    done = set(DeliveryAttempt.objects.filter(alert__in=events, ok=True).values_list("alert_id", "channel",
+                                                                                     "recipient"))
+    robots = robots_for({unit for e in events for unit in RobotChannel.units(e)})
+    outcomes, attempts = {}, []
+    try:
+        for event in events:
+            if event.pk in moot:
+                outcomes[event.pk] = Outcome(moot=True)
+                continue
+            try:
+                outcomes[event.pk] = _external(event, recipients[event.pk], prefs, robots, done, attempts, now)
+            except Exception as exc:  # one broken event must not wedge the batch
+                outcomes[event.pk] = Outcome(failures=[str(exc)])
+    finally:
+        DeliveryAttempt.objects.bulk_create(attempts)
+    return outcomes
+
+
+def _deliver_one(event, now):
+    try:
+        return alert_deliver(event=event, now=now)
+    except Exception as exc:  # one broken event must not wedge the run
+        return Outcome(failures=[str(exc)])
+
+
+def _external(event, users, prefs, robots, done, attempts, now):
+    """Every external channel for one event; attempts are collected for one INSERT per batch."""
+    message = message_for(event)
+    outcome = Outcome()
+    for channel in enabled_channels():
         try:
-            outcome = alert_deliver(event=event, now=now)
-        except Exception as exc:  # one broken event must not wedge the run
-            outcome = Outcome(failures=[str(exc)])
+            deliveries = channel.deliveries(event, users, prefs, robots=robots)
+        except Exception as exc:  # a broken channel never blocks the others
+            outcome.failures.append(f"{channel.name}: {exc}")
+            continue
+        for delivery in deliveries:
+            if (event.pk, channel.name, delivery.recipient) in done:
+                continue
+            until = None if event.urgent else quiet_until(delivery.quiet, now)
+            if until is not None:
+                outcome.held_until = min(outcome.held_until or until, until)
+                continue
+            try:
+                channel.send(message, delivery.target)
+            except Exception as exc:  # recorded and retried; never blocks the other channels
+                attempts.append(DeliveryAttempt(alert=event, channel=channel.name, recipient=delivery.recipient,
+                                                ok=False, error=str(exc)[:2000], at=now))
+                outcome.failures.append(f"{channel.name} {delivery.recipient}: {exc}")
+                continue
+            attempts.append(DeliveryAttempt(alert=event, channel=channel.name, recipient=delivery.recipient,
+                                            ok=True, at=now))
+            done.add((event.pk, channel.name, delivery.recipient))
+    return outcome
+
+
+def _finish(events, outcomes, now):
+    """Outcomes in at most three UPDATEs: finished, held for quiet hours, failed (backoff)."""
+    finished, later = [], []
+    for event in events:
+        outcome = outcomes[event.pk]
         if outcome.failures:
-            attempts = event.attempts + 1
-            give_up = attempts >= MAX_ATTEMPTS
-            retry_at = now + timedelta(minutes=2 ** attempts)
+            event.attempts += 1
+            retry_at = now + timedelta(minutes=2 ** event.attempts)
             if outcome.held_until is not None:
                 retry_at = min(retry_at, outcome.held_until)
-            AlertEvent.objects.filter(pk=event_id).update(
-                attempts=attempts,
-                last_error="; ".join(outcome.failures)[:2000],
-                claimed_at=None,
-                next_attempt_at=retry_at,
-                processed_at=now if give_up else None,
-            )
-            logger.warning("alert %s delivery failed (attempt %s): %s", event_id, attempts, outcome.failures)
-            continue
-        if outcome.held_until is not None:  # quiet hours: try again when they end
-            AlertEvent.objects.filter(pk=event_id).update(claimed_at=None, next_attempt_at=outcome.held_until)
-            continue
-        AlertEvent.objects.filter(pk=event_id).update(processed_at=now, attempts=event.attempts + 1, last_error="")
-        delivered += 1
-    return delivered
+            event.last_error = "; ".join(outcome.failures)[:2000]
+            event.claimed_at, event.next_attempt_at = None, retry_at
+            event.processed_at = now if event.attempts >= MAX_ATTEMPTS else None
+            later.append(event)
+            logger.warning("alert %s delivery failed (attempt %s): %s", event.pk, event.attempts, outcome.failures)
+        elif outcome.held_until is not None:  # quiet hours: try again when they end
+            event.claimed_at, event.next_attempt_at = None, outcome.held_until
+            later.append(event)
+        else:
+            finished.append(event.pk)
+    if finished:
+        AlertEvent.objects.filter(pk__in=finished).update(processed_at=now, attempts=F("attempts") + 1,
+                                                          last_error="")
+    AlertEvent.objects.bulk_update(later, ["attempts", "last_error", "claimed_at", "next_attempt_at",
+                                           "processed_at"])
+    return len(finished)
 
 
 def notification_mark_read(*, user, notification_id=None, now=None):

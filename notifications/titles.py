@@ -28,6 +28,14 @@ def render(template, **parts):
     return gettext(template) % parts
 
 
+def render_sql(template, **parts):
+    """render() as a SQL expression over the parts' expressions: the detect job writes titles
+    with INSERT … SELECT (the writers wrap this in the site's language too)."""
+    from .registry import format_sql
+
+    return format_sql(gettext(template), **parts)
+
+
 @lru_cache(maxsize=None)
 def _pattern(template):
     """The template as the site's language writes it, as a regex with one group per part."""

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
+from django.db.models.functions import Cast, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -262,10 +263,24 @@ class Task(models.Model):
         leaders = [self.responsible_leader, self.lead_unit.responsible_leader]
         return self.responsible_person, [p for p in leaders if p is not None]
 
+    @classmethod
+    def alert_people_for(cls, pks):
+        """alert_people of many tasks in one query: {pk: (person, leaders)}."""
+        tasks = cls.objects.filter(pk__in=pks).select_related(
+            "responsible_person", "responsible_leader", "lead_unit__responsible_leader")
+        return {t.pk: t.alert_people() for t in tasks}
+
     def alert_title(self):
         from notifications import titles
 
         return titles.render(titles.TASK, seq=self.seq, text=self.content[:60])
+
+    @classmethod
+    def alert_title_sql(cls):
+        from notifications import titles
+
+        return titles.render_sql(titles.TASK, seq=Cast("seq", models.CharField()),
+                                 text=Substr("content", 1, 60))
 
     def get_absolute_url(self):
         return reverse("task_detail", args=[self.pk])

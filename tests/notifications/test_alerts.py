@@ -117,15 +117,40 @@ class DetectBatchTests:
             assert (obj.alert_level, obj.next_alert_at) == (policy.level_on(deadline, MON),
                                                             policy.next_change(deadline, MON)), deadline
 
-    def test_one_broken_row_does_not_wedge_the_run(self, campaign, unit_a, monkeypatch):
+    def test_the_events_written_in_sql_carry_the_title_and_link_the_objects_give(self, campaign, unit_a):
+        add_objects(campaign, unit_a, 1, first_seq=7)
+        Finding.objects.update(description="占道经营 100%\n" + "违规堆放" * 30)  # longer than the title keeps
+        Task.objects.update(content="完成%(seq)s绿线公示" + "、" * 70)
+        with travel(MON + D(1)):
+            alerts_detect()
+        objects = list(Finding.objects.all()) + list(Task.objects.all())
+        assert AlertEvent.objects.count() == 2 * len(objects)
+        for obj in objects:
+            events = AlertEvent.objects.filter(object_id=obj.pk, content_type=ContentType.objects.get_for_model(obj))
+            assert {(e.title, e.url) for e in events} == {(obj.alert_title(), obj.get_absolute_url())}
+
+    def test_one_broken_batch_does_not_wedge_the_run(self, campaign, unit_a, monkeypatch):
+        # The job works in SQL by batch, so a failure (a deadlock, a timeout) takes a batch:
+        # its events are rolled back with it, the other batches go on, the next run mends it.
+        from notifications import services
+
         add_objects(campaign, unit_a, 3, first_seq=1)
-        original = Task.alert_title
-        monkeypatch.setattr(Task, "alert_title", lambda self: 1 / 0 if self.seq == 2 else original(self))
+        broken = Task.objects.get(seq=2).pk
+        original = services._update_alert_fields
+
+        def update(model, batch, keys, *args):
+            if model is Task and broken in [k[0] for k in keys]:
+                raise RuntimeError("deadlock detected")
+            return original(model, batch, keys, *args)
+
+        monkeypatch.setattr(services, "DETECT_BATCH", 1)
+        monkeypatch.setattr(services, "_update_alert_fields", update)
         with travel(MON + D(1)):
             assert len(alerts_detect()) == 2 * 2 + 3 * 2  # yellow and red for each good row
             assert dict(Task.objects.values_list("seq", "alert_level")) == {1: "red", 2: None, 3: "red"}
+            assert not AlertEvent.objects.filter(object_id=broken, content_type__model="task").exists()
             monkeypatch.undo()
-            assert [e.level for e in alerts_detect()] == ["yellow", "red"]  # the mended row, next run
+            assert [e.level for e in alerts_detect()] == ["yellow", "red"]  # the mended batch, next run
 
 
 def postgres_only():
@@ -301,3 +326,34 @@ class NewDeadlineTests:
             assert [e.level for e in alerts_detect()] == ["red"]
         assert AlertEvent.objects.filter(object_id=task.pk).count() == 4
         assert AlertEvent.objects.filter(object_id=task.pk, level="yellow", deadline=MON + D(10)).count() == 1
+
+
+class SendBatchTests:
+    def test_it_costs_the_same_queries_for_3_and_for_30_objects(self, campaign, unit_a, lead_staff, monkeypatch):
+        # 18 vs 180 events, each told to one user: every bulk write fits in one statement even
+        # under SQLite's 999 parameters, so the counts compare queries per batch exactly.
+        from notifications import services
+        from notifications.models import UnitChannel
+
+        monkeypatch.setattr(services, "SEND_BATCH", 1000)  # one batch at either size
+
+        lead_staff.email = "lead@example.gov.cn"
+        lead_staff.save()
+        UnitChannel.objects.create(unit=unit_a, kind=UnitChannel.Kind.WECOM, url="https://robot.example/hook?key=1",
+                                   enabled=False)  # loaded with the batch, posts nothing
+        counts = []
+        for first_seq, n in ((1, 3), (100, 30)):
+            mail.outbox.clear()
+            add_objects(campaign, unit_a, n, first_seq=first_seq)
+            with travel(MON + D(4)):  # yellow, red and the escalation at once for every object
+                assert len(alerts_detect()) == 3 * 2 * n
+                ContentType.objects.clear_cache()
+                with CaptureQueriesContext(connection) as send:
+                    assert alerts_send(limit=3 * 2 * n) == 3 * 2 * n
+            counts.append(len(send))
+            # One e-mail per object (the escalation; yellow and red were moot), nothing left pending.
+            assert len(mail.outbox) == 2 * n
+            assert not AlertEvent.objects.filter(processed_at__isnull=True).exists()
+        assert counts[0] == counts[1]
+        assert Notification.objects.filter(user=lead_staff, read_at__isnull=True).count() == 2 * 33
+        assert Notification.objects.filter(user=lead_staff, read_at__isnull=False).count() == 2 * 2 * 33
