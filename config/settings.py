@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "spreadsheets",
+    "visits",
 ]
 
 MIDDLEWARE = [

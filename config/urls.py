@@ -36,6 +36,7 @@ urlpatterns = [
     path("ledgers/", include("ledgers.urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
+    path("visits/", include("visits.urls")),
     path("", include("indicators.urls")),
 ]
 
