@@ -6,7 +6,16 @@ from django.urls import reverse
 
 from organizations.admin_audit import AuditedAdminMixin, ProductPageAdminMixin, ReadOnlyInline
 
-from .models import MaterialAssignment, MaterialDocument, MaterialFile, MaterialPackage, MaterialRequirement
+from .models import (
+    MaterialAssignment,
+    MaterialDocument,
+    MaterialFile,
+    MaterialPackage,
+    MaterialRequirement,
+    Point,
+    Route,
+    RouteStop,
+)
 
 
 @admin.register(MaterialRequirement)
@@ -52,3 +61,28 @@ class MaterialPackageAdmin(ProductPageAdminMixin, admin.ModelAdmin):
 
     def product_url(self, obj):
         return reverse("material_package", args=[obj.pk])
+
+
+@admin.register(Point)
+class PointAdmin(ProductPageAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "district", "owner", "leader", "campaign"]
+    list_filter = ["campaign", "kind"]
+    search_fields = ["name", "address"]
+
+    def product_url(self, obj):
+        return reverse("point_detail", args=[obj.pk])
+
+
+class StopInline(ReadOnlyInline):
+    model = RouteStop
+    fields = ["order", "point", "planned_time", "minutes"]
+    readonly_fields = fields
+
+
+@admin.register(Route)
+class RouteAdmin(ProductPageAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "purpose", "planned_on", "campaign"]
+    inlines = [StopInline]
+
+    def product_url(self, obj):
+        return reverse("route_board", args=[obj.pk])

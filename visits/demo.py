@@ -54,6 +54,8 @@ def demo_pdf(title):
 def seed(context):
     load_requirements()
     campaign = context.get("campaign")
+    if campaign is not None:
+        seed_points(campaign)
     if campaign is None or MaterialAssignment.objects.filter(campaign=campaign).exists():
         return
     from tasks.models import Task
@@ -116,3 +118,41 @@ def _users(username):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(username=username)
+
+
+def seed_points(campaign):
+    """Points from the current parks and compounds ledgers, and two routes whose stops show
+    every light: a park with an open finding (red), confirmed points (green), the rest amber."""
+    from datetime import time
+
+    from inspections.models import Finding
+    from ledgers.models import LedgerVersion
+    from indicators import states
+
+    from . import routes as R
+    from .models import Point, Route
+
+    if Point.objects.filter(campaign=campaign).exists():
+        return
+    office = _users("office").first()
+    for version in LedgerVersion.objects.filter(is_current=True, ledger__ledger_type__in=("parks", "compounds")) \
+            .select_related("ledger__unit").order_by("ledger__ledger_type", "pk"):
+        R.points_from_ledger(campaign=campaign, version=version, user=office)
+    parks = list(Point.objects.filter(campaign=campaign, kind=Point.Kind.PARK).order_by("pk")[:4])
+    compounds = list(Point.objects.filter(campaign=campaign, kind=Point.Kind.COMPOUND).order_by("pk")[:2])
+    if not parks:
+        return
+    today = timezone.localdate()
+    open_finding = Finding.objects.in_state(states.OPEN, today).filter(campaign=campaign, unit=parks[0].owner).first()
+    if open_finding is not None:
+        R.point_link_finding(point=parks[0], finding=open_finding, user=office)
+    for point in parks[1:3] + compounds[:1]:
+        R.point_confirm(point=point, user=office, note="演示：包挂领导已查看")
+    east = R.route_create(campaign=campaign, user=office, name="东线：人民公园—滨河绿道—老城小区",
+                          planned_on=campaign.evaluation_date)
+    for i, point in enumerate(parks[:3] + compounds):
+        R.route_add_stop(route=east, point=point, user=office, planned_time=time(9 + i // 2, 30 * (i % 2)))
+    rehearsal = R.route_create(campaign=campaign, user=office, name="预演线路（第一次）", purpose=Route.Purpose.REHEARSAL,
+                               planned_on=today + timedelta(days=7))
+    for i, point in enumerate(parks[1:]):
+        R.route_add_stop(route=rehearsal, point=point, user=office, planned_time=time(14, 20 * i))

@@ -299,3 +299,117 @@ class MaterialPackage(models.Model):
     @property
     def is_running(self):
         return self.state in (self.State.QUEUED, self.State.BUILDING)
+
+
+# --- points and routes (点位、迎检线路) ------------------------------------------------------
+
+# A point counts as looked at when a linked finding was recorded or closed, or its owner
+# confirmed it, within these days; older than that it is amber on the route board.
+READY_DAYS = 14
+
+
+class Readiness(models.TextChoices):
+    GREEN = "green", _("就绪")
+    AMBER = "amber", _("待查看")
+    RED = "red", _("有未整改问题")
+
+
+class Point(models.Model):
+    class Kind(models.TextChoices):
+        PARK = "park", _("公园")
+        ROAD = "road", _("道路")
+        COMPOUND = "compound", _("小区")
+        UNIT = "unit", _("单位庭院")
+        OTHER = "other", _("其他地点")
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="points")
+    name = models.CharField(_("点位名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    district = models.ForeignKey(Unit, verbose_name=_("所在城区"), null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", limit_choices_to={"kind": Unit.Kind.DISTRICT})
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    owner = models.ForeignKey(Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="points")
+    leader = models.ForeignKey("organizations.Person", verbose_name=_("包挂领导"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+", limit_choices_to={"is_leader": True})
+    source = models.CharField(_("来源"), max_length=200, blank=True, help_text=_("台账行或手工添加"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("迎检点位")
+        verbose_name_plural = _("迎检点位")
+        ordering = ["campaign", "district__sort_order", "name", "id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "name", "district"], name="uniq_point_name")]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def readiness_of(*, open_findings, last_seen, today):
+        """red: a linked finding still open; amber: nobody looked in READY_DAYS; else green."""
+        if open_findings:
+            return Readiness.RED
+        if last_seen is None or (today - last_seen).days > READY_DAYS:
+            return Readiness.AMBER
+        return Readiness.GREEN
+
+
+class PointFinding(models.Model):
+    """A finding made at a point (inspections know nothing of points)."""
+
+    point = models.ForeignKey(Point, on_delete=models.CASCADE, related_name="finding_links")
+    finding = models.OneToOneField("inspections.Finding", on_delete=models.CASCADE, related_name="point_link")
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("点位问题")
+        verbose_name_plural = _("点位问题")
+
+
+class PointConfirmation(models.Model):
+    """The owner unit says the point is ready (包挂 check)."""
+
+    point = models.ForeignKey(Point, on_delete=models.CASCADE, related_name="confirmations")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    at = models.DateTimeField(_("确认时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("点位确认")
+        verbose_name_plural = _("点位确认")
+        ordering = ["-at", "-id"]
+
+
+class Route(models.Model):
+    class Purpose(models.TextChoices):
+        VISIT = "visit", _("专家考评线路")
+        REHEARSAL = "rehearsal", _("预演线路")
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("创建活动"), on_delete=models.CASCADE, related_name="routes")
+    name = models.CharField(_("线路名称"), max_length=200)
+    purpose = models.CharField(_("用途"), max_length=20, choices=Purpose.choices, default=Purpose.VISIT)
+    planned_on = models.DateField(_("计划日期"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("迎检线路")
+        verbose_name_plural = _("迎检线路")
+        ordering = ["campaign", "planned_on", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class RouteStop(models.Model):
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops")
+    point = models.ForeignKey(Point, verbose_name=_("点位"), on_delete=models.PROTECT, related_name="stops")
+    order = models.PositiveIntegerField(_("顺序"))
+    planned_time = models.TimeField(_("计划时间"), null=True, blank=True)
+    minutes = models.PositiveSmallIntegerField(_("停留分钟"), default=15)
+
+    class Meta:
+        verbose_name = _("线路站点")
+        verbose_name_plural = _("线路站点")
+        ordering = ["route", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["route", "order"], name="uniq_route_stop_order")]

@@ -33,6 +33,7 @@ from tasks.models import TaskEvidence, TaskImport
 from tests.conftest import make_user
 from tests.factories import make_indicator, make_standard
 from tests.ledgers.conftest import park, template_with, upload_and_parse
+from visits import routes as visit_routes
 from visits import services as visits
 from visits.demo import demo_pdf
 from visits.files import check_material_file
@@ -44,7 +45,7 @@ PERSONAS = WIDE + UNIT
 
 # Strings that belong to unit B's objects: a unit persona's page must never contain them,
 # whatever its status (a 200 on a "global" page included).
-SECRETS = ("城管秘密问题", "城管秘密任务", "城管秘密公园", "城管台账.xlsx", "城管秘密资料")
+SECRETS = ("城管秘密问题", "城管秘密任务", "城管秘密公园", "城管台账.xlsx", "城管秘密资料", "城管秘密点位")
 
 # Routes that take arguments but serve no unit-owned object, each with the reason.
 EXCLUDED = {
@@ -171,6 +172,9 @@ def world(db, settings, tmp_path):
         assignment=assignment, user=owner, checked=check_material_file(
             SimpleUploadedFile("m.pdf", demo_pdf("m").content)), title="城管秘密资料", doc_number="",
         doc_date=today - timedelta(days=30), pages=1)
+    point = visit_routes.point_create(campaign=campaign, user=users["office"], name="城管秘密点位", owner=unit_b)
+    route = visit_routes.route_create(campaign=campaign, user=users["office"], name="东线")
+    visit_routes.route_add_stop(route=route, point=point, user=users["office"])
     package = MaterialPackage.objects.create(campaign=campaign, state=MaterialPackage.State.READY,
                                              file=ContentFile(b"PK\x05\x06" + b"\x00" * 18, name="p.zip"),
                                              finished_at=timezone.now())
@@ -183,6 +187,7 @@ def world(db, settings, tmp_path):
         "ledger": version.ledger, "version": version, "upload": pending, "value": value,
         "notification": notification, "briefing": briefing, "leader_person": leader_person,
         "channel": channel, "manual_indicator": manual_indicator, "material": material, "package": package,
+        "point": point, "route": route,
     }
 
 
@@ -275,6 +280,12 @@ RECIPES = {
     "material_package": ("get", lambda w: {"pk": w["package"].pk}, NOT_FOUND),
     "material_package_progress": ("get", lambda w: {"pk": w["package"].pk}, NOT_FOUND),
     "material_package_download": ("get", lambda w: {"pk": w["package"].pk}, NOT_FOUND),
+    "point_detail": ("get", lambda w: {"pk": w["point"].pk}, NOT_FOUND),
+    "point_confirm": ("post", lambda w: {"pk": w["point"].pk}, NOT_FOUND),
+    "point_link_finding": ("post", lambda w: {"pk": w["point"].pk}, NOT_FOUND),
+    # A route crosses units: the office's, the leaders' and the inspectors' (404 for unit staff).
+    "route_board": ("get", lambda w: {"pk": w["route"].pk}, NOT_FOUND),
+    "route_stop_add": ("post", lambda w: {"pk": w["route"].pk}, NOT_FOUND),
 }
 
 
