@@ -40,6 +40,10 @@ INDEX_HEADERS = ("文件编号", "题名", "文号", "成文日期", "页数", "
 MASTER_HEADERS = ("文件编号", "指标", "题名", "文号", "成文日期", "页数", "报送单位")
 
 
+class PackageError(Exception):
+    pass
+
+
 def safe_name(text, limit=60):
     return UNSAFE.sub("_", text).strip(" .")[:limit] or "_"
 
@@ -149,8 +153,13 @@ def material_package_build(*, package_id, with_pdf=True):
                         zf.writestr(f"{folder}/00 目录.pdf",
                                     index_pdf(title, package.campaign, folder_entries, master=False))
                     for e in folder_entries:
-                        with e.version.file.open("rb") as fh:
-                            zf.writestr(e.arcname, fh.read())
+                        try:
+                            with e.version.file.open("rb") as fh:
+                                zf.writestr(e.arcname, fh.read())
+                        except FileNotFoundError:
+                            # A package missing an accepted file would mislead the experts: fail, naming it.
+                            raise PackageError(_("文件缺失：%(n)s「%(t)s」（%(u)s）") % {
+                                "n": e.number, "t": e.document.title, "u": e.document.assignment.unit.name}) from None
                         done += 1
                         mine.update(files_done=done)
             tmp.seek(0)

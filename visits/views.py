@@ -180,7 +180,7 @@ def material_document_return(request, pk):
         except ValidationError as exc:
             messages.error(request, _errors(exc))
         else:
-            messages.success(request, _("已退回，单位将收到退回理由"))
+            messages.success(request, _("已退回，单位可在资料页看到退回理由"))
     return _back(request, document)
 
 

@@ -149,3 +149,25 @@ class MaterialScenarioTests:
         assert assignment.status == Status.PENDING
         page = a.get(f"/visits/materials/{assignment.pk}/").content.decode()
         assert page.count("不在年限内") == 1
+
+
+class PackageFailureTests:
+    def test_a_missing_accepted_file_fails_the_package_naming_the_document(
+            self, office_admin, lead_staff, unit_a, campaign, funds):
+        from visits import services
+        from visits.files import check_material_file
+        from visits.package import material_package_build
+
+        _, _, approval = funds
+        assignment = services.material_assign(campaign=campaign, requirement=approval, unit=unit_a,
+                                              due_on=date(2026, 6, 30), user=office_admin)
+        document = services.material_document_upload(
+            assignment=assignment, user=lead_staff, checked=check_material_file(pdf_upload()), title="资金管理办法",
+            doc_number="", doc_date=date(2025, 1, 1), pages=2)
+        services.material_document_accept(document=document, user=office_admin)
+        document.versions.get().file.delete(save=False)
+        package = MaterialPackage.objects.create(campaign=campaign)
+        package = material_package_build(package_id=package.pk, with_pdf=False)
+        assert package.state == MaterialPackage.State.FAILED
+        assert "1.2-01" in package.error and "资金管理办法" in package.error and not package.file
+        assert material_package_build(package_id=package.pk) is None  # claimed once: a redelivery does nothing
