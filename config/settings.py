@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "spreadsheets",
     "api",
     "planner",
+    "visits",
 ]
 
 MIDDLEWARE = [

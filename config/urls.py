@@ -38,6 +38,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),  # REST API, schema and docs (issue #14)
     path("planner/", include("planner.urls")),
+    path("visits/", include("visits.urls")),
     path("", include("indicators.urls")),
 ]
 

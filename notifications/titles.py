@@ -17,8 +17,9 @@ from django.utils.translation import gettext, gettext_noop
 FINDING = gettext_noop("督查问题 #%(pk)s：%(text)s")
 TASK = gettext_noop("任务 %(seq)s：%(text)s")
 LEDGER_CONFIRMED = gettext_noop("%(ledger)s v%(n)s 已由%(who)s代为确认")
+MATERIAL = gettext_noop("迎检资料：%(title)s")
 
-TEMPLATES = (FINDING, TASK, LEDGER_CONFIRMED)
+TEMPLATES = (FINDING, TASK, LEDGER_CONFIRMED, MATERIAL)
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 

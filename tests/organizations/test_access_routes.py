@@ -16,6 +16,7 @@ from io import BytesIO
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -32,6 +33,11 @@ from tasks.models import TaskEvidence, TaskImport
 from tests.conftest import make_user
 from tests.factories import make_indicator, make_standard
 from tests.ledgers.conftest import park, template_with, upload_and_parse
+from visits import routes as visit_routes
+from visits import services as visits
+from visits.demo import demo_pdf
+from visits.files import check_material_file
+from visits.models import MaterialPackage, MaterialRequirement
 
 WIDE = ("office", "leader", "inspector")
 UNIT = ("dept", "district", "outsider")
@@ -39,7 +45,7 @@ PERSONAS = WIDE + UNIT
 
 # Strings that belong to unit B's objects: a unit persona's page must never contain them,
 # whatever its status (a 200 on a "global" page included).
-SECRETS = ("城管秘密问题", "城管秘密任务", "城管秘密公园", "城管台账.xlsx")
+SECRETS = ("城管秘密问题", "城管秘密任务", "城管秘密公园", "城管台账.xlsx", "城管秘密资料", "城管秘密点位")
 
 # Routes that take arguments but serve no unit-owned object, each with the reason.
 EXCLUDED = {
@@ -168,6 +174,19 @@ def world(db, settings, tmp_path):
     briefing = Briefing.objects.create(campaign=campaign, week_start=date(2026, 6, 1), number=1,
                                        pdf=ContentFile(b"%PDF-1.4", name="b.pdf"))
     leader_person = Person.objects.get(user=users["leader"])
+    requirement = MaterialRequirement.objects.create(indicator=indicator, title="综合公园名录")
+    assignment = visits.material_assign(campaign=campaign, requirement=requirement, unit=unit_b,
+                                        due_on=today + timedelta(days=30), user=users["office"])
+    material = visits.material_document_upload(
+        assignment=assignment, user=owner, checked=check_material_file(
+            SimpleUploadedFile("m.pdf", demo_pdf("m").content)), title="城管秘密资料", doc_number="",
+        doc_date=today - timedelta(days=30), pages=1)
+    point = visit_routes.point_create(campaign=campaign, user=users["office"], name="城管秘密点位", owner=unit_b)
+    route = visit_routes.route_create(campaign=campaign, user=users["office"], name="东线")
+    visit_routes.route_add_stop(route=route, point=point, user=users["office"])
+    package = MaterialPackage.objects.create(campaign=campaign, state=MaterialPackage.State.READY,
+                                             file=ContentFile(b"PK\x05\x06" + b"\x00" * 18, name="p.zip"),
+                                             finished_at=timezone.now())
     channel = UnitChannel.objects.create(unit=unit_b, kind=UnitChannel.Kind.WECOM,
                                          url="http://127.0.0.1:9/cgi-bin/webhook/send?key=城管秘密")
     return {
@@ -176,7 +195,8 @@ def world(db, settings, tmp_path):
         "round": round_, "task": task, "milestone": milestone, "evidence": evidence, "task_import": task_import,
         "ledger": version.ledger, "version": version, "upload": pending, "value": value,
         "notification": notification, "briefing": briefing, "leader_person": leader_person,
-        "channel": channel, "manual_indicator": manual_indicator, "coverage": coverage,
+        "channel": channel, "manual_indicator": manual_indicator, "coverage": coverage, "material": material,
+        "package": package, "point": point, "route": route,
     }
 
 
@@ -265,6 +285,24 @@ RECIPES = {
     "plan_sites": ("post", plan, FORBIDDEN),
     "plan_tasks": ("post", plan, FORBIDDEN),
     "standard_indicator_edit": ("get", lambda w: {"code": w["standard"].code, "indicator_code": "2.7"}, FORBIDDEN),
+    "material_assignment": ("get", lambda w: {"pk": w["material"].assignment_id}, NOT_FOUND),
+    "material_upload": ("post", lambda w: {"pk": w["material"].assignment_id}, NOT_FOUND),
+    "material_document_reupload": ("post", lambda w: {"pk": w["material"].pk}, NOT_FOUND),
+    "material_document_accept": ("post", lambda w: {"pk": w["material"].pk}, NOT_FOUND),
+    "material_document_return": ("post", lambda w: {"pk": w["material"].pk}, NOT_FOUND),
+    "material_file": ("get", lambda w: {"pk": w["material"].versions.get().pk}, NOT_FOUND),
+    # Requirements are the standard's, not a unit's: assigning them is the office's.
+    "material_assign": ("post", lambda w: {"pk": w["material"].assignment.requirement_id}, FORBIDDEN),
+    # A package holds every unit's documents: the office's and the leaders', 404 for unit staff.
+    "material_package": ("get", lambda w: {"pk": w["package"].pk}, NOT_FOUND),
+    "material_package_progress": ("get", lambda w: {"pk": w["package"].pk}, NOT_FOUND),
+    "material_package_download": ("get", lambda w: {"pk": w["package"].pk}, NOT_FOUND),
+    "point_detail": ("get", lambda w: {"pk": w["point"].pk}, NOT_FOUND),
+    "point_confirm": ("post", lambda w: {"pk": w["point"].pk}, NOT_FOUND),
+    "point_link_finding": ("post", lambda w: {"pk": w["point"].pk}, NOT_FOUND),
+    # A route crosses units: the office's, the leaders' and the inspectors' (404 for unit staff).
+    "route_board": ("get", lambda w: {"pk": w["route"].pk}, NOT_FOUND),
+    "route_stop_add": ("post", lambda w: {"pk": w["route"].pk}, NOT_FOUND),
 }
 
 

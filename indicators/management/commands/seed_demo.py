@@ -11,6 +11,7 @@ DEMO_MODULES = [
     "ledgers.demo",
     "tasks.demo",
     "inspections.demo",
+    "visits.demo",  # material assignments follow the task table's lead units
     "indicators.demo_history",  # snapshots once every value exists
     "reports.demo",
     "planner.demo",  # the map's district outlines
