@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -177,6 +178,18 @@ class MaterialAssignment(models.Model):
         from notifications import titles
 
         return titles.render(titles.MATERIAL, title=self.requirement.title[:60])
+
+    @classmethod
+    def alert_title_sql(cls):
+        from notifications import titles
+
+        return titles.render_sql(titles.MATERIAL, title=Substr("requirement__title", 1, 60))
+
+    @classmethod
+    def alert_people_for(cls, pks):
+        """alert_people of many assignments in one query: {pk: (person, leaders)}."""
+        assignments = cls.objects.filter(pk__in=pks).select_related("unit__responsible_leader")
+        return {a.pk: a.alert_people() for a in assignments}
 
     def get_absolute_url(self):
         return reverse("material_assignment", args=[self.pk])

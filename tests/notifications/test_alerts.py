@@ -357,3 +357,18 @@ class SendBatchTests:
         assert counts[0] == counts[1]
         assert Notification.objects.filter(user=lead_staff, read_at__isnull=True).count() == 2 * 33
         assert Notification.objects.filter(user=lead_staff, read_at__isnull=False).count() == 2 * 2 * 33
+
+
+def test_every_registered_model_meets_the_set_based_contract():
+    """The detect job writes titles and links in SQL and send_alerts asks for people by batch: a
+    model registered without them would fail only when its first deadline comes."""
+    from notifications.registry import ALERTABLE_MODELS, pk_url_sql
+
+    assert len(ALERTABLE_MODELS) >= 2
+    for model in ALERTABLE_MODELS:
+        for name in ("alert_title_sql", "alert_people_for", "alert_candidates"):
+            assert callable(getattr(model, name, None)), f"{model.__name__}.{name}"
+        for field in ("alert_deadline_field", "alert_campaign_field", "alert_unit_field"):
+            model._meta.get_field(getattr(model, field))
+        model.alert_title_sql()
+        pk_url_sql(model)
