@@ -29,6 +29,7 @@ from indicators.calendar import check_dates
 from indicators.models import Indicator
 from organizations.models import Person, Unit
 from spreadsheets.gate import WorkbookRefused, check_workbook
+from spreadsheets.text import fold_header
 
 from .models import Review, Status, Task
 
@@ -79,8 +80,7 @@ def norm(text):
 
 
 def norm_header(text):
-    text = norm(text).replace("*", "")
-    return re.sub(r"\(.*?\)", "", text)  # "完成时限（年月日）" → "完成时限"
+    return fold_header(text)  # "完成时限（年月日）*" → "完成时限"
 
 
 def cell_text(value):
@@ -425,25 +425,93 @@ def formula_cells(fileobj, file_name, sheet_title, columns):
         workbook.close()
 
 
-def find_header(sheet):
-    """(row number, {field: column index}, ignored headers) of the first row naming the columns."""
+def _known_headers():
     known = {}
     for column in COLUMNS:
         for label in (column.header, *column.aliases):
-            known.setdefault(norm_header(label), column.field)
-    for index, row in enumerate(sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True), start=1):
-        mapping, ignored = {}, []
-        for col, value in enumerate(row):
-            label = norm_header(cell_text(value))
+            known.setdefault(fold_header(label), column.field)
+    return known
+
+
+KNOWN_HEADERS = _known_headers()
+# Headers of two or three rows: a merged group header (责任分工) over its columns
+# (牵头单位 / 配合单位), the other columns merged down through the rows.
+MAX_HEADER_ROWS = 3
+# A header spelled a little differently (完成时间节点, 牵头责任单位) still names its column.
+HEADER_CLOSENESS = 0.75
+
+
+def _close_header(label, taken):
+    best, best_ratio = None, HEADER_CLOSENESS
+    for known, field_name in KNOWN_HEADERS.items():
+        if field_name in taken:
+            continue
+        ratio = difflib.SequenceMatcher(None, label, known).ratio()
+        # 牵头责任单位, 完成时间节点: a known spelling inside a slightly longer header.
+        if known in label and len(known) >= 4 and len(label) <= len(known) + 3:
+            ratio = max(ratio, HEADER_CLOSENESS + 0.01)
+        if ratio > best_ratio:
+            best, best_ratio = field_name, ratio
+    return best
+
+
+def _header_mapping(rows, *, close=True):
+    """{field: column} and the unrecognised headers of a block of header rows.
+
+    Read-only mode has no merged ranges, and needs none: a merged cell's text sits in its
+    first cell, so each column takes the lowest header row that names a known column — the
+    sub-header 牵头单位 under 责任分工, or 序号 merged down through both rows."""
+    width = max((len(r) for r in rows), default=0)
+    mapping, texts = {}, {}
+    for col in range(width):
+        for r in reversed(rows):
+            text = cell_text(r[col]) if col < len(r) else ""
+            label = fold_header(text)
             if not label:
                 continue
-            field_name = known.get(label)
+            texts.setdefault(col, []).insert(0, text)
+            field_name = KNOWN_HEADERS.get(label)
             if field_name and field_name not in mapping:
                 mapping[field_name] = col
-            else:
-                ignored.append(cell_text(value))
-        if "seq" in mapping and "content" in mapping:
-            return index, mapping, ignored
+                break
+    for col in sorted(set(texts) - set(mapping.values())) if close else ():
+        field_name = _close_header(fold_header(texts[col][-1]), mapping)
+        if field_name:
+            mapping[field_name] = col
+    used = set(mapping.values())
+    # A group header over recognised columns (责任分工) is not a column of its own.
+    ignored = [texts[c][-1] for c in sorted(texts) if c not in used and not _groups_known(rows, c, used)]
+    return mapping, ignored
+
+
+def _groups_known(rows, col, used):
+    """Whether the header text in `col` sits above recognised columns (a merged group header)."""
+    for depth, r in enumerate(rows[:-1]):
+        if col < len(r) and fold_header(cell_text(r[col])):
+            below = rows[depth + 1]
+            return col in used or any(c in used for c in range(col, min(len(below), col + 4))
+                                      if below[c] is not None and fold_header(cell_text(below[c])))
+    return False
+
+
+def find_header(sheet):
+    """(last header row number, {field: column index}, ignored headers) of the first block of
+    one to three rows naming the columns; (None, {}, []) when there is none."""
+    scanned = [tuple(r) for r in sheet.iter_rows(max_row=HEADER_SCAN_ROWS + MAX_HEADER_ROWS - 1, values_only=True)]
+    for start in range(min(HEADER_SCAN_ROWS, len(scanned))):
+        best_depth, best_count = 0, 0
+        for depth in range(1, MAX_HEADER_ROWS + 1):
+            block = scanned[start:start + depth]
+            if len(block) < depth:
+                break
+            count = len(_header_mapping(block, close=False)[0])
+            if count <= best_count:
+                break  # the next row adds no column: it is data, not header
+            best_depth, best_count = depth, count
+        if best_depth:
+            mapping, ignored = _header_mapping(scanned[start:start + best_depth])
+            if "seq" in mapping and "content" in mapping:
+                return start + best_depth, mapping, ignored
     return None, {}, []
 
 
