@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 
 from indicators.calendar import check_dates
 from indicators.models import Campaign
-from organizations.audit import audit_record
+from organizations.audit import audit_record, audit_record_many
 from organizations.models import AuditEntry
 
-from .models import Review, Task, TaskEvidence, TaskImport, TaskMilestone, TaskUpdate
-from .table import build_plan
+from .models import NameAlias, Review, Task, TaskEvidence, TaskImport, TaskMilestone, TaskUpdate
+from .table import build_plan, plan_from_summary
 
 # Fields the audit trail follows on a task, with how to show each value.
 TRACKED_FIELDS = ["seq", "indicator", "content", "requirement", "measures", "lead_unit", "cooperating_units",
@@ -29,6 +29,10 @@ class TaskStateError(Exception):
 
 class ImportStaleError(TaskStateError):
     pass
+
+
+class ImportChoiceError(TaskStateError):
+    """A name the preview asked about has no valid choice."""
 
 
 def clean_text(value):
@@ -295,14 +299,19 @@ def task_table_import_preview(*, campaign, upload, user):
     plan = build_plan(campaign, io.BytesIO(data), name)
     digest = hashlib.sha256(data).hexdigest()
     task_import = TaskImport(campaign=campaign, original_name=name, sha256=digest, summary=plan.summary(),
-                             uploaded_by=user if user and user.is_authenticated else None)
+                             parsed=plan.parsed_json(), uploaded_by=user if user and user.is_authenticated else None)
     task_import.file.save(f"{digest[:16]}.xlsx", ContentFile(data), save=False)
     task_import.full_clean()
     task_import.save()
     return task_import
 
 
-def _plan_for(task_import):
+def _plan_for(task_import, choices=None):
+    """The preview's rows against the database as it is now. Imports previewed before the
+    parsed rows were kept are read from their file again."""
+    if task_import.parsed:
+        return plan_from_summary(task_import.campaign, task_import.summary, task_import.parsed,
+                                 task_import.original_name, choices)
     with task_import.file.open("rb") as f:
         data = f.read()
     return build_plan(task_import.campaign, io.BytesIO(data), task_import.original_name)
@@ -322,12 +331,62 @@ def _chunks(items, size=500):
         yield items[i:i + size]
 
 
-def task_table_import_commit(*, task_import, user):
-    """Write a previewed table, all or nothing. Raises ImportStaleError when the table in the
-    database changed since the preview (the office must look again), TaskStateError when
-    the import was already committed, table.TableError when the file no longer reads."""
+def _checked_choices(plan, choices):
+    """{pending key: id} for every name the preview asked about, each a unit (or a person, a
+    leader for the leader column) that exists; ImportChoiceError naming the file, the cells
+    and the text of every name left without a valid choice."""
+    people, units = plan.dirs.people.by_id, plan.dirs.units.by_id
+    checked, missing = {}, []
+    for key, info in plan.pending.items():
+        raw = (choices or {}).get(key)
+        try:
+            chosen = int(raw)
+        except (TypeError, ValueError):
+            chosen = None
+        kind = info["kind"]
+        valid = (chosen in units) if kind == "unit" else (
+            chosen in people and (kind != "leader" or people[chosen].is_leader))
+        if valid:
+            checked[key] = chosen
+        else:
+            missing.append(_("「%(text)s」（%(cells)s）") % {"text": info["text"], "cells": "、".join(info.get("cells", []))})
+    if missing:
+        raise ImportChoiceError(_("文件「%(file)s」工作表「%(sheet)s」：请为以下名称选择对应的单位或人员后再确认：%(names)s")
+                                % {"file": plan.file_name, "sheet": plan.sheet, "names": "；".join(missing)})
+    return checked
+
+
+def name_aliases_remember(*, campaign, pending, choices, user):
+    """Keep the names chosen in a preview for the campaign's city, audited, so the next table
+    with 城管局 or 王副市长 reads without asking. One row per distinct name, not per cell."""
+    made = []
+    for key, chosen in choices.items():
+        info = pending[key]
+        kind = NameAlias.Kind.UNIT if info["kind"] == "unit" else NameAlias.Kind.PERSON
+        target = {"unit_id": chosen, "person_id": None} if kind == NameAlias.Kind.UNIT else {
+            "person_id": chosen, "unit_id": None}
+        alias, created = NameAlias.objects.get_or_create(
+            city_id=campaign.city_id, kind=kind, alias=key.split(":", 1)[1],
+            defaults={**target, "created_by": user if user and user.is_authenticated else None})
+        if not created and (alias.unit_id, alias.person_id) != (target["unit_id"], target["person_id"]):
+            alias.unit_id, alias.person_id = target["unit_id"], target["person_id"]
+            alias.save(update_fields=["unit", "person"])
+        made.append(alias)
+    if made:
+        audit_record_many(objs=made, action=AuditEntry.Action.CREATE, user=user,
+                          changes_for=lambda a: {"alias": [None, a.alias], "target": [None, str(a.target)]},
+                          note=_("导入预览中确认的名称对照"))
+    return made
+
+
+def task_table_import_commit(*, task_import, user, choices=None):
+    """Write a previewed table, all or nothing, as the preview showed it (the file is not read
+    again). `choices` answers the preview's questions ({pending key: unit or person id}); they
+    are kept as name aliases. Raises ImportStaleError when the table in the database changed
+    since the preview (the office must look again), ImportChoiceError when a question has no
+    valid answer, TaskStateError when the import was already committed."""
     with transaction.atomic():
-        ti = TaskImport.objects.select_for_update().select_related("campaign").get(pk=task_import.pk)
+        ti = TaskImport.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=task_import.pk)
         if ti.state != TaskImport.State.PREVIEW:
             raise TaskStateError(_("该文件已经导入，不能重复确认"))
         # One import per campaign at a time (PostgreSQL row lock; SQLite serialises writers anyway).
@@ -335,6 +394,10 @@ def task_table_import_commit(*, task_import, user):
         plan = _plan_for(ti)
         if plan.fingerprint() != ti.summary.get("fingerprint"):
             raise ImportStaleError(_("预览之后任务表已有变化，请重新核对预览后再确认"))
+        if plan.pending:
+            checked = _checked_choices(plan, choices)
+            name_aliases_remember(campaign=ti.campaign, pending=plan.pending, choices=checked, user=user)
+            plan = _plan_for(ti, checked)
         counts = _apply_plan(plan, ti, user)
         ti.state = TaskImport.State.COMMITTED
         ti.committed_at = timezone.now()
