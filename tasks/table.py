@@ -121,6 +121,7 @@ class CellError:
     row: int | None = None
     column: str | None = None
     header: str | None = None
+    text: str | None = None  # the cell as written, when the message does not quote it already
 
     def __str__(self):
         where = _("文件「%(file)s」") % {"file": self.file}
@@ -132,7 +133,11 @@ class CellError:
             where += _(" %(column)s 列") % {"column": self.column}
             if self.header:
                 where += _("（%(header)s）") % {"header": self.header}
-        return f"{where}：{self.message}"
+        message = self.message
+        if self.text and f"「{self.text}」" not in message:
+            shown = self.text if len(self.text) <= 60 else self.text[:60] + "…"
+            message += _("（原文「%(text)s」）") % {"text": shown}
+        return f"{where}：{message}"
 
 
 class FileError(CellError):
@@ -650,19 +655,21 @@ def _header_mapping(rows, *, close=True):
         if field_name:
             mapping[field_name] = col
     used = set(mapping.values())
-    # A group header over recognised columns (责任分工) is not a column of its own.
-    ignored = [texts[c][-1] for c in sorted(texts) if c not in used and not _groups_known(rows, c, used)]
+    ignored = []
+    for col in sorted(set(texts) - used):
+        depth = max(d for d, r in enumerate(rows) if col < len(r) and fold_header(cell_text(r[col])))
+        # A group header over recognised columns (责任分工) is not a column of its own.
+        if depth < len(rows) - 1 and _is_group(rows[depth + 1], col, used):
+            continue
+        ignored.append(texts[col][-1])
     return mapping, ignored
 
 
-def _groups_known(rows, col, used):
-    """Whether the header text in `col` sits above recognised columns (a merged group header)."""
-    for depth, r in enumerate(rows[:-1]):
-        if col < len(r) and fold_header(cell_text(r[col])):
-            below = rows[depth + 1]
-            return col in used or any(c in used for c in range(col, min(len(below), col + 4))
-                                      if below[c] is not None and fold_header(cell_text(below[c])))
-    return False
+def _is_group(below, col, used):
+    """Whether a header with `below` as the next row sits over recognised columns: the merged
+    group's first columns, from `col` until the next header of its own row."""
+    return any(c in used for c in range(col, min(len(below), col + 6))
+               if below[c] is not None and fold_header(cell_text(below[c])))
 
 
 def find_header(sheet):
@@ -811,11 +818,14 @@ def read_rows(workbook, file_name, dirs, formulas=None):
         )])
     errors = []
     missing = [c for c in COLUMNS if c.required and c.field not in mapping]
+    unknown = _("；表中未识别的表头：%(h)s") % {"h": "、".join(f"「{h}」" for h in ignored)} if ignored else ""
     for column in missing:
-        errors.append(CellError(file_name, _("缺少必填列「%(h)s」") % {"h": column.header}, sheet=sheet.title,
-                                row=header_row))
+        errors.append(CellError(file_name, _("缺少必填列「%(h)s」") % {"h": column.header} + unknown,
+                                sheet=sheet.title, row=header_row))
     if errors:
         raise TableError(errors)
+
+    raw = None
 
     def err(row, field_name, message):
         col = mapping.get(field_name)
@@ -823,6 +833,7 @@ def read_rows(workbook, file_name, dirs, formulas=None):
             file_name, message, sheet=sheet.title, row=row,
             column=get_column_letter(col + 1) if col is not None else None,
             header=COLUMN_BY_FIELD[field_name].header,
+            text=cell_text(raw.get(field_name)) if raw else None,
         ))
 
     def note_pending(value, row, field_name):

@@ -207,7 +207,10 @@ class RefusedMessyFileTests:
     @pytest.mark.parametrize("rows, words", [
         ([line(1, lead="市火星局")], "第 4 行 F 列（牵头单位）：未找到单位「市火星局」"),
         ([line(1, due="下个月")], "第 4 行 J 列（完成时限）：「下个月」无法识别为日期"),
-        ([line(1), line(1)], "第 5 行 A 列（序号）：序号 1 与第 4 行重复"),
+        ([line(1), line(1)], "第 5 行 A 列（序号）：序号 1 与第 4 行重复（原文「1」）"),
+        ([line(1, lead="市住建局、市水务局")],
+         "第 4 行 F 列（牵头单位）：牵头单位只能填写一个单位，其余单位请填入配合单位（原文「市住建局、市水务局」）"),
+        ([line(1, code="9.9")], "第 4 行 B 列（指标编号）：本创建活动的标准中没有指标「9.9」"),
     ])
     def test_a_refused_file_writes_nothing_and_names_file_sheet_row_column(self, world, rows, words):
         before = counts()
@@ -224,7 +227,8 @@ class RefusedMessyFileTests:
         before = counts()
         with pytest.raises(TableError) as exc:
             preview(world, messy_xlsx([line(1)], top=top, sub=sub))
-        assert "缺少必填列「牵头单位」" in str(exc.value.errors[0])
+        assert str(exc.value.errors[0]) == ("文件「任务分解表（办公室版）.xlsx」工作表「任务分解」第 3 行：缺少必填列「牵头单位」；"
+                                            "表中未识别的表头：「主办单位X」")
         assert counts() == before
 
 
