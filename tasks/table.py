@@ -710,7 +710,6 @@ class RowPlan:
     values: dict  # field → python value (ids for relations)
     changes: dict = field(default_factory=dict)  # field → [old display, new display]
     task_id: int | None = None
-    display: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -724,6 +723,11 @@ class ImportPlan:
     untouched: int = 0  # tasks in the database that the file does not mention
     parsed: list = field(default_factory=list)  # the ParsedRows the plan compares
     pending: dict = field(default_factory=dict)  # names awaiting a choice, by key
+
+    def display(self, row):
+        """A row's values as the table shows them: only for the rows shown or audited (a
+        re-import of 5 000 unchanged rows needs none)."""
+        return {f: self.dirs.display(f, row.values.get(f)) for f in self.columns}
 
     def counts(self):
         out = {"new": 0, "changed": 0, "unchanged": 0}
@@ -748,7 +752,7 @@ class ImportPlan:
             "ignored_headers": self.ignored_headers,
             "pending": self.pending,
             "rows": [
-                {"row": r.row, "seq": r.seq, "action": r.action, "changes": r.changes, "display": r.display}
+                {"row": r.row, "seq": r.seq, "action": r.action, "changes": r.changes, "display": self.display(r)}
                 for r in shown
             ],
             "unchanged_seqs": [r.seq for r in self.rows if r.action == "unchanged"][:limit],
@@ -842,7 +846,7 @@ def read_rows(workbook, file_name, dirs, formulas=None):
             if len(cells) < 20:
                 cells.append(f"{get_column_letter(mapping[field_name] + 1)}{row}" if field_name in mapping else str(row))
 
-    parsed, seen_seq = [], {}
+    parsed, seen_seq, date_problems, today = [], {}, {}, timezone.localdate()
     width = max(mapping.values()) + 1
     formula_at = formulas(sheet.title, list(mapping.values())) if formulas else set()
     for row_number, row in enumerate(sheet.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
@@ -934,12 +938,19 @@ def read_rows(workbook, file_name, dirs, formulas=None):
         if cell_text(raw["due_on"]):
             try:
                 values["due_on"] = parse_date(raw["due_on"])
-                if dirs.campaign is not None:
-                    check_dates(dirs.campaign, timezone.localdate(), due_on=values["due_on"])
             except ValueError as exc:
                 err(row_number, "due_on", str(exc))
-            except ValidationError as exc:
-                err(row_number, "due_on", " ".join(exc.messages))
+            else:
+                # A table repeats a few deadlines thousands of times: check each date once.
+                if values["due_on"] not in date_problems:
+                    date_problems[values["due_on"]] = None
+                    if dirs.campaign is not None:
+                        try:
+                            check_dates(dirs.campaign, today, due_on=values["due_on"])
+                        except ValidationError as exc:
+                            date_problems[values["due_on"]] = " ".join(exc.messages)
+                if date_problems[values["due_on"]]:
+                    err(row_number, "due_on", date_problems[values["due_on"]])
         if len(errors) == bad:
             parsed.append(ParsedRow(row_number, values))
     if errors:
@@ -999,15 +1010,14 @@ def compare(campaign, dirs, parsed, *, file_name, sheet, header_row, columns, ig
     for p in parsed:
         seq = p.values["seq"]
         task = existing.get(seq)
-        display = {f: dirs.display(f, p.values.get(f)) for f in present}
         if task is None:
-            rows.append(RowPlan(p.row, seq, "new", p.values, display=display))
+            rows.append(RowPlan(p.row, seq, "new", p.values))
             continue
         old = task_values(task, coop.get(task.id, ()))
         changes = {
             f: [dirs.display(f, old[f]), dirs.display(f, p.values[f])] for f in present if old[f] != p.values[f]
         }
-        rows.append(RowPlan(p.row, seq, "changed" if changes else "unchanged", p.values, changes, task.id, display))
+        rows.append(RowPlan(p.row, seq, "changed" if changes else "unchanged", p.values, changes, task.id))
     mentioned = {r.seq for r in rows}
     plan = ImportPlan(file_name, sheet, header_row, present, rows, ignored,
                       untouched=sum(1 for s in existing if s not in mentioned), parsed=parsed, pending=pending)

@@ -168,10 +168,16 @@ class ReimportTests:
     def test_a_failure_while_writing_leaves_nothing_behind(self, world, office_admin, monkeypatch):
         imp = preview(world, xlsx_bytes([row(1), row(2)]))
 
-        def boom(*args, **kwargs):
-            raise RuntimeError("disk full")
+        import tasks.services
 
-        monkeypatch.setattr(AuditEntry.objects, "bulk_create", boom)
+        real_insert = tasks.services._insert_many
+
+        def boom(model, *args, **kwargs):
+            if model is AuditEntry:  # the last write, after the tasks and their units
+                raise RuntimeError("disk full")
+            return real_insert(model, *args, **kwargs)
+
+        monkeypatch.setattr(tasks.services, "_insert_many", boom)
         with pytest.raises(RuntimeError):
             task_table_import_commit(task_import=imp, user=office_admin)
         assert not Task.objects.exists() and not Task.cooperating_units.through.objects.exists()

@@ -247,3 +247,36 @@ class PreviewChoiceViewTests:
 
         response = client.post(f"/tasks/import/{imp.pk}/confirm/", {"choice-unit:城管局": str(unit_b.pk)})
         assert response.status_code == 302 and Task.objects.get().lead_unit == unit_b
+
+
+class QueryCountTests:
+    """The import's queries do not grow with its rows: lookups are prefetched, writes batched."""
+
+    def _run(self, world, office_admin, n, start):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        rows = [line(start + i, lead=["市住建局", "城管局"][i % 2], coop=["各区", "市水务局、城东区政府"][i % 2],
+                     leader="王副市长") for i in range(n)]
+        data = messy_xlsx(rows)
+        with CaptureQueriesContext(connection) as q_preview:
+            imp = preview(world, data, office_admin)
+        choices = {key: q["suggestions"][0][0] for key, q in imp.summary["pending"].items()}
+        with CaptureQueriesContext(connection) as q_commit:
+            task_table_import_commit(task_import=imp, user=office_admin, choices=choices)
+        with CaptureQueriesContext(connection) as q_again:
+            again = preview(world, data, office_admin)
+        assert again.summary["counts"]["unchanged"] == n
+        return len(q_preview), len(q_commit), len(q_again)
+
+    def test_60_and_300_rows_take_the_same_number_of_queries(self, world, office_admin):
+        # Both above IMMEDIATE_ALERT_LIMIT (50), where the alert job takes the new deadlines.
+        from tasks.models import NameAlias
+
+        self._run(world, office_admin, 60, 5001)  # warms the content-type and audit-actor caches
+        NameAlias.objects.all().delete()  # each file asks the same questions again
+        small = self._run(world, office_admin, 60, 1)
+        NameAlias.objects.all().delete()
+        large = self._run(world, office_admin, 300, 1001)
+        assert Task.objects.count() == 420
+        assert small == large
