@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from spreadsheets.gate import WorkbookRefused, check_workbook
+from spreadsheets.text import fold_header
 
 from .models import Measure, Threshold
 from .standards import THRESHOLD_FIELDS, decimal_text, standard_export_data
@@ -540,10 +541,13 @@ class _Parser:
             self.error(_("第 1 行应为表头。") + hint, sheet)
             return None
         positions, ok = {}, True
+        # Headers folded as the task table's are (spreadsheets.text): 指标 编号、＊阈值、
+        # 计量单位（如 %）and a line break inside a cell all name their column.
+        folded = {fold_header(title): title for title in expected}
         for index, (raw, _dead) in enumerate(first[1]):
             if raw is None or str(raw).strip() == "":
                 continue
-            title = _norm(raw)
+            title = folded.get(fold_header(raw), _norm(raw))
             if title not in expected:
                 self.error(_("第 %(col)s 列的表头「%(title)s」不是可识别的列。") % {
                     "col": get_column_letter(index + 1), "title": title} + hint, sheet, 1)

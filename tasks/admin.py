@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import reverse
 
-from organizations.admin_audit import ProductPageAdminMixin, ReadOnlyInline
+from organizations.admin_audit import AuditedAdminMixin, ProductPageAdminMixin, ReadOnlyInline
 
-from .models import Task, TaskEvidence, TaskImport, TaskMilestone, TaskUpdate
+from .models import NameAlias, Task, TaskEvidence, TaskImport, TaskMilestone, TaskUpdate
 
 # Tasks change on the task pages and by the table import (task_edit, task_table_import_commit):
 # validation, audit and the alert fields recomputed with any new due date. Read-only here.
@@ -48,7 +48,19 @@ class TaskEvidenceAdmin(ProductPageAdminMixin, admin.ModelAdmin):
 @admin.register(TaskImport)
 class TaskImportAdmin(ProductPageAdminMixin, admin.ModelAdmin):
     list_display = ("original_name", "campaign", "state", "uploaded_by", "uploaded_at", "committed_at")
-    exclude = ("summary",)  # can be large; the preview page shows it
+    exclude = ("summary", "parsed")  # can be large; the preview page shows it
 
     def product_url(self, obj):
         return reverse("task_import_preview", args=[obj.pk])
+
+
+@admin.register(NameAlias)
+class NameAliasAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Names confirmed in import previews; the office checks them here and deletes a wrong one
+    (the next import then asks again). Every change is audited."""
+
+    list_display = ("alias", "kind", "unit", "person", "city", "created_by", "created_at")
+    list_filter = ("kind", "city")
+    search_fields = ("alias", "unit__name", "person__name")
+    list_select_related = ("unit", "person", "city", "created_by")
+    raw_id_fields = ("unit", "person")

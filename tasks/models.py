@@ -393,6 +393,9 @@ class TaskImport(models.Model):
     sha256 = models.CharField(max_length=64)
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.PREVIEW)
     summary = models.JSONField(_("摘要"), default=dict, blank=True)
+    # Every parsed row (ids, dates as text, names awaiting a choice as "?key"), so the confirm
+    # writes what the preview showed without reading the workbook again.
+    parsed = models.JSONField(_("解析结果"), default=list, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -407,3 +410,43 @@ class TaskImport(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.get_state_display()})"
+
+
+class NameAlias(models.Model):
+    """A name as the city's task tables write it (城管局, 城东区政府, 王副市长), confirmed once in an
+    import preview as meaning this unit or person; later imports read it without asking."""
+
+    class Kind(models.TextChoices):
+        UNIT = "unit", _("单位")
+        PERSON = "person", _("人员")
+
+    city = models.ForeignKey(Unit, verbose_name=_("城市"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    # The folded name (full/half width and spaces removed), the key the import looks up.
+    alias = models.CharField(_("表中写法"), max_length=100)
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="aliases")
+    person = models.ForeignKey(Person, verbose_name=_("人员"), null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="aliases")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("确认人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("确认时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("名称对照")
+        verbose_name_plural = _("名称对照")
+        ordering = ["city", "kind", "alias"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "kind", "alias"], name="uniq_name_alias_per_city"),
+            models.CheckConstraint(
+                condition=(Q(kind="unit", unit__isnull=False, person__isnull=True)
+                           | Q(kind="person", person__isnull=False, unit__isnull=True)),
+                name="name_alias_target_matches_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.alias} → {self.unit or self.person}"
+
+    @property
+    def target(self):
+        return self.unit if self.kind == self.Kind.UNIT else self.person

@@ -4,17 +4,17 @@ import io
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.calendar import check_dates
 from indicators.models import Campaign
-from organizations.audit import audit_record
+from organizations.audit import actor_of, audit_record, audit_record_many
 from organizations.models import AuditEntry
 
-from .models import Review, Task, TaskEvidence, TaskImport, TaskMilestone, TaskUpdate
-from .table import build_plan
+from .models import NameAlias, Review, Task, TaskEvidence, TaskImport, TaskMilestone, TaskUpdate
+from .table import build_plan, plan_from_summary
 
 # Fields the audit trail follows on a task, with how to show each value.
 TRACKED_FIELDS = ["seq", "indicator", "content", "requirement", "measures", "lead_unit", "cooperating_units",
@@ -29,6 +29,10 @@ class TaskStateError(Exception):
 
 class ImportStaleError(TaskStateError):
     pass
+
+
+class ImportChoiceError(TaskStateError):
+    """A name the preview asked about has no valid choice."""
 
 
 def clean_text(value):
@@ -295,14 +299,19 @@ def task_table_import_preview(*, campaign, upload, user):
     plan = build_plan(campaign, io.BytesIO(data), name)
     digest = hashlib.sha256(data).hexdigest()
     task_import = TaskImport(campaign=campaign, original_name=name, sha256=digest, summary=plan.summary(),
-                             uploaded_by=user if user and user.is_authenticated else None)
+                             parsed=plan.parsed_json(), uploaded_by=user if user and user.is_authenticated else None)
     task_import.file.save(f"{digest[:16]}.xlsx", ContentFile(data), save=False)
     task_import.full_clean()
     task_import.save()
     return task_import
 
 
-def _plan_for(task_import):
+def _plan_for(task_import, choices=None):
+    """The preview's rows against the database as it is now. Imports previewed before the
+    parsed rows were kept are read from their file again."""
+    if task_import.parsed:
+        return plan_from_summary(task_import.campaign, task_import.summary, task_import.parsed,
+                                 task_import.original_name, choices)
     with task_import.file.open("rb") as f:
         data = f.read()
     return build_plan(task_import.campaign, io.BytesIO(data), task_import.original_name)
@@ -322,12 +331,62 @@ def _chunks(items, size=500):
         yield items[i:i + size]
 
 
-def task_table_import_commit(*, task_import, user):
-    """Write a previewed table, all or nothing. Raises ImportStaleError when the table in the
-    database changed since the preview (the office must look again), TaskStateError when
-    the import was already committed, table.TableError when the file no longer reads."""
+def _checked_choices(plan, choices):
+    """{pending key: id} for every name the preview asked about, each a unit (or a person, a
+    leader for the leader column) that exists; ImportChoiceError naming the file, the cells
+    and the text of every name left without a valid choice."""
+    people, units = plan.dirs.people.by_id, plan.dirs.units.by_id
+    checked, missing = {}, []
+    for key, info in plan.pending.items():
+        raw = (choices or {}).get(key)
+        try:
+            chosen = int(raw)
+        except (TypeError, ValueError):
+            chosen = None
+        kind = info["kind"]
+        valid = (chosen in units) if kind == "unit" else (
+            chosen in people and (kind != "leader" or people[chosen].is_leader))
+        if valid:
+            checked[key] = chosen
+        else:
+            missing.append(_("「%(text)s」（%(cells)s）") % {"text": info["text"], "cells": "、".join(info.get("cells", []))})
+    if missing:
+        raise ImportChoiceError(_("文件「%(file)s」工作表「%(sheet)s」：请为以下名称选择对应的单位或人员后再确认：%(names)s")
+                                % {"file": plan.file_name, "sheet": plan.sheet, "names": "；".join(missing)})
+    return checked
+
+
+def name_aliases_remember(*, campaign, pending, choices, user):
+    """Keep the names chosen in a preview for the campaign's city, audited, so the next table
+    with 城管局 or 王副市长 reads without asking. One row per distinct name, not per cell."""
+    made = []
+    for key, chosen in choices.items():
+        info = pending[key]
+        kind = NameAlias.Kind.UNIT if info["kind"] == "unit" else NameAlias.Kind.PERSON
+        target = {"unit_id": chosen, "person_id": None} if kind == NameAlias.Kind.UNIT else {
+            "person_id": chosen, "unit_id": None}
+        alias, created = NameAlias.objects.get_or_create(
+            city_id=campaign.city_id, kind=kind, alias=key.split(":", 1)[1],
+            defaults={**target, "created_by": user if user and user.is_authenticated else None})
+        if not created and (alias.unit_id, alias.person_id) != (target["unit_id"], target["person_id"]):
+            alias.unit_id, alias.person_id = target["unit_id"], target["person_id"]
+            alias.save(update_fields=["unit", "person"])
+        made.append(alias)
+    if made:
+        audit_record_many(objs=made, action=AuditEntry.Action.CREATE, user=user,
+                          changes_for=lambda a: {"alias": [None, a.alias], "target": [None, str(a.target)]},
+                          note=_("导入预览中确认的名称对照"))
+    return made
+
+
+def task_table_import_commit(*, task_import, user, choices=None):
+    """Write a previewed table, all or nothing, as the preview showed it (the file is not read
+    again). `choices` answers the preview's questions ({pending key: unit or person id}); they
+    are kept as name aliases. Raises ImportStaleError when the table in the database changed
+    since the preview (the office must look again), ImportChoiceError when a question has no
+    valid answer, TaskStateError when the import was already committed."""
     with transaction.atomic():
-        ti = TaskImport.objects.select_for_update().select_related("campaign").get(pk=task_import.pk)
+        ti = TaskImport.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=task_import.pk)
         if ti.state != TaskImport.State.PREVIEW:
             raise TaskStateError(_("该文件已经导入，不能重复确认"))
         # One import per campaign at a time (PostgreSQL row lock; SQLite serialises writers anyway).
@@ -335,6 +394,10 @@ def task_table_import_commit(*, task_import, user):
         plan = _plan_for(ti)
         if plan.fingerprint() != ti.summary.get("fingerprint"):
             raise ImportStaleError(_("预览之后任务表已有变化，请重新核对预览后再确认"))
+        if plan.pending:
+            checked = _checked_choices(plan, choices)
+            name_aliases_remember(campaign=ti.campaign, pending=plan.pending, choices=checked, user=user)
+            plan = _plan_for(ti, checked)
         counts = _apply_plan(plan, ti, user)
         ti.state = TaskImport.State.COMMITTED
         ti.committed_at = timezone.now()
@@ -345,27 +408,45 @@ def task_table_import_commit(*, task_import, user):
     return counts
 
 
+def _insert_many(model, columns, rows, *, chunk=2000):
+    """Plain INSERTs of many rows, one executemany per chunk (a bounded number of queries).
+
+    A 5 000-row table means 20 000 rows (tasks, their cooperating units, one audit row each);
+    building model instances for bulk_create cost more than reading the workbook, and SQLite's
+    999-parameter cap split it into hundreds of statements. The values are already checked
+    by the parse and prepared for the database by the caller."""
+    ops = connection.ops
+    table = ops.quote_name(model._meta.db_table)
+    names = ", ".join(ops.quote_name(model._meta.get_field(c).column) for c in columns)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+    with connection.cursor() as cursor:
+        for part in _chunks(rows, chunk):
+            cursor.executemany(sql, part)
+
+
 def _apply_plan(plan, ti, user):
-    """Bulk writes with a bounded number of queries: lookups were prefetched by the plan,
-    foreign keys were resolved from them, so per-row full_clean() skips relation checks."""
+    """Bulk writes with a bounded number of queries. The plan's values were parsed and
+    resolved against the prefetched units, people and indicators (every id exists, text is
+    text, 序号 a positive integer, dates dates), so no per-row model validation runs here."""
     campaign, now = ti.campaign, timezone.now()
+    ops = connection.ops
+    db_now = ops.adapt_datetimefield_value(now)
     through = Task.cooperating_units.through
-    relation_fields = ["campaign", "indicator", "lead_unit", "responsible_leader", "responsible_person"]
     new_rows = [r for r in plan.rows if r.action == "new"]
     changed_rows = [r for r in plan.rows if r.action == "changed"]
 
-    new_tasks = []
-    for r in new_rows:
-        v = r.values
-        task = Task(
-            campaign=campaign, seq=r.seq, indicator_id=v.get("indicator"), content=v["content"],
-            requirement=v.get("requirement", ""), measures=v.get("measures", ""), lead_unit_id=v["lead_unit"],
-            responsible_leader_id=v.get("responsible_leader"), responsible_person_id=v.get("responsible_person"),
-            due_on=v["due_on"],
-        )
-        task.clean_fields(exclude=relation_fields)
-        new_tasks.append(task)
-    Task.objects.bulk_create(new_tasks, batch_size=500)
+    task_columns = ["campaign", "seq", "indicator", "content", "requirement", "measures", "lead_unit",
+                    "responsible_leader", "responsible_person", "due_on", "progress", "review_state", "created_at",
+                    "updated_at"]
+    _insert_many(Task, task_columns, [
+        (campaign.pk, r.seq, r.values.get("indicator"), r.values["content"], r.values.get("requirement", ""),
+         r.values.get("measures", ""), r.values["lead_unit"], r.values.get("responsible_leader"),
+         r.values.get("responsible_person"), ops.adapt_datefield_value(r.values["due_on"]), 0, Review.DRAFT,
+         db_now, db_now)
+        for r in new_rows])
+    ids = dict(Task.objects.filter(campaign=campaign, seq__gte=min((r.seq for r in new_rows), default=0))
+               .values_list("seq", "id")) if new_rows else {}
+    new_ids = [ids[r.seq] for r in new_rows]
 
     existing = Task.objects.in_bulk([r.task_id for r in changed_rows])
     updated, update_fields, coop_reset = [], {"updated_at"}, []
@@ -379,35 +460,33 @@ def _apply_plan(plan, ti, user):
             setattr(task, attname, r.values[name])
             update_fields.add(attname)
         task.updated_at = now
-        task.clean_fields(exclude=relation_fields)
         updated.append(task)
     if updated:
         Task.objects.bulk_update(updated, sorted(update_fields), batch_size=500)
 
-    for ids in _chunks(coop_reset):
-        through.objects.filter(task_id__in=ids).delete()
-    links = [through(task_id=t.id, unit_id=u) for t, r in zip(new_tasks, new_rows)
-             for u in sorted(r.values.get("cooperating_units", ()))]
-    links += [through(task_id=r.task_id, unit_id=u) for r in changed_rows if "cooperating_units" in r.changes
+    for chunk in _chunks(coop_reset):
+        through.objects.filter(task_id__in=chunk).delete()
+    links = [(task_id, u) for task_id, r in zip(new_ids, new_rows) for u in sorted(r.values.get("cooperating_units", ()))]
+    links += [(r.task_id, u) for r in changed_rows if "cooperating_units" in r.changes
               for u in sorted(r.values["cooperating_units"])]
-    through.objects.bulk_create(links, batch_size=1000)
+    _insert_many(through, ["task", "unit"], links)
 
     content_type = ContentType.objects.get_for_model(Task)
-    acting = user if user is not None and user.is_authenticated else None
+    actor = actor_of(user)
+    acting = user.pk if user is not None and user.is_authenticated else None
+    changes_field = AuditEntry._meta.get_field("changes")
     note = _("导入「%(file)s」第 %(row)s 行")
-    entries = [
-        AuditEntry(user=acting, action=AuditEntry.Action.IMPORT, content_type=content_type, object_id=str(t.pk),
-                   object_repr=str(t)[:200], note=note % {"file": ti.original_name, "row": r.row},
-                   changes={k: ["", v] for k, v in r.display.items() if v not in ("", None)})
-        for t, r in zip(new_tasks, new_rows)
-    ]
-    entries += [
-        AuditEntry(user=acting, action=AuditEntry.Action.IMPORT, content_type=content_type,
-                   object_id=str(r.task_id), object_repr=str(existing[r.task_id])[:200],
-                   note=note % {"file": ti.original_name, "row": r.row}, changes=r.changes)
-        for r in changed_rows
-    ]
-    AuditEntry.objects.bulk_create(entries, batch_size=500)
-    task_deadline_refresh(task_ids=[t.id for t in new_tasks]
-                          + [r.task_id for r in changed_rows if "due_on" in r.changes])
+
+    def entry(task_id, seq, content, row, changes):
+        return (db_now, acting, AuditEntry.Action.IMPORT, content_type.pk, str(task_id), f"{seq}. {content[:40]}"[:200],
+                changes_field.get_db_prep_save(changes, connection), note % {"file": ti.original_name, "row": row},
+                actor["actor_name"], actor["actor_unit"], actor["actor_role"])
+
+    entries = [entry(task_id, r.seq, r.values["content"], r.row,
+                     {k: ["", v] for k, v in plan.display(r).items() if v not in ("", None)})
+               for task_id, r in zip(new_ids, new_rows)]
+    entries += [entry(r.task_id, r.seq, existing[r.task_id].content, r.row, r.changes) for r in changed_rows]
+    _insert_many(AuditEntry, ["at", "user", "action", "content_type", "object_id", "object_repr", "changes", "note",
+                              "actor_name", "actor_unit", "actor_role"], entries)
+    task_deadline_refresh(task_ids=new_ids + [r.task_id for r in changed_rows if "due_on" in r.changes])
     return plan.counts()

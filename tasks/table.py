@@ -29,6 +29,7 @@ from indicators.calendar import check_dates
 from indicators.models import Indicator
 from organizations.models import Person, Unit
 from spreadsheets.gate import WorkbookRefused, check_workbook
+from spreadsheets.text import fold_header
 
 from .models import Review, Status, Task
 
@@ -73,14 +74,31 @@ PERSON_QUALIFIER = re.compile(r"^(?P<name>[^（(]+?)\s*[（(](?P<q>[^）)]*)[）
 TRAILING_PHONE = re.compile(r"[\s:：]*[\d\-\s]{7,}$")
 
 
+def split_names(text):
+    """Names in one cell, split on 、，,；;/ and line breaks — but not inside brackets:
+    各县（市、区） is one name."""
+    parts, depth, current = [], 0, []
+    for ch in text:
+        if ch in "（(【[":
+            depth += 1
+        elif ch in "）)】]":
+            depth = max(depth - 1, 0)
+        if depth == 0 and SPLIT_UNITS.match(ch):
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return [p for p in parts if p.strip()]
+
+
 def norm(text):
     """Compare names the way people read them: full-width = half-width, no spaces."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).strip()
 
 
 def norm_header(text):
-    text = norm(text).replace("*", "")
-    return re.sub(r"\(.*?\)", "", text)  # "完成时限（年月日）" → "完成时限"
+    return fold_header(text)  # "完成时限（年月日）*" → "完成时限"
 
 
 def cell_text(value):
@@ -103,6 +121,7 @@ class CellError:
     row: int | None = None
     column: str | None = None
     header: str | None = None
+    text: str | None = None  # the cell as written, when the message does not quote it already
 
     def __str__(self):
         where = _("文件「%(file)s」") % {"file": self.file}
@@ -114,7 +133,11 @@ class CellError:
             where += _(" %(column)s 列") % {"column": self.column}
             if self.header:
                 where += _("（%(header)s）") % {"header": self.header}
-        return f"{where}：{self.message}"
+        message = self.message
+        if self.text and f"「{self.text}」" not in message:
+            shown = self.text if len(self.text) <= 60 else self.text[:60] + "…"
+            message += _("（原文「%(text)s」）") % {"text": shown}
+        return f"{where}：{message}"
 
 
 class FileError(CellError):
@@ -206,8 +229,57 @@ def did_you_mean(candidates):
     return _("，是否为%(names)s？") % {"names": "、".join(f"「{c}」" for c in candidates)}
 
 
+# 各区 / 各区政府 / 各县区 / 各县（市、区）: every district of the city.
+ALL_DISTRICTS = re.compile(r"^(各|全部|所有)(县市区|县区|区县|市区|区|县\(市、?区\)|县\(市\)区)(人民)?(政府)?$")
+# A unit's name without what clerks add or leave out: the city prefix and 人民政府 / 政府.
+UNIT_PREFIX = re.compile(r"^(市|区|县)")
+UNIT_SUFFIX = re.compile(r"(人民政府|政府)$")
+# The kind of body a name ends with: 城管局 is not 城管委, whatever the other characters.
+UNIT_KINDS = ("局", "委", "办", "区", "县", "院", "站", "队", "中心", "公司", "街道", "镇")
+PENDING = "?"  # a value awaiting the user's choice in the preview: "?unit:城管局"
+SUGGESTION_CUTOFF = 0.55
+
+
+def pending_key(kind, text):
+    return f"{kind}:{norm(text)}"
+
+
+def is_pending(value):
+    return isinstance(value, str) and value.startswith(PENDING)
+
+
+def _unit_core(name, city_name=""):
+    key = norm(name)
+    if city_name and key.startswith(city_name) and len(key) > len(city_name):
+        key = key[len(city_name):]
+    key = UNIT_SUFFIX.sub("", key)
+    return UNIT_PREFIX.sub("", key) if len(key) > 2 else key
+
+
+def _kind_of(name):
+    return next((k for k in UNIT_KINDS if name.endswith(k)), "")
+
+
+def closeness(text, label, city_name=""):
+    """How close a written name is to a unit's name, 0..1: the characters they share (in order,
+    and as a set) once the city prefix and 政府 are set aside, with the kind of body (局/委/办/区)
+    weighed: 城管局 → 市城管执法局 is close, 城管局 → 市城管委 is not."""
+    a, b = _unit_core(text, city_name), _unit_core(label, city_name)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    ratio = difflib.SequenceMatcher(None, a, b).ratio()
+    overlap = len(set(a) & set(b)) / len(set(a))
+    score = (ratio + overlap) / 2
+    ka, kb = _kind_of(a), _kind_of(b)
+    if ka and kb:
+        score += 0.1 if ka == kb else -0.25
+    return max(0.0, min(score, 0.99))
+
+
 class UnitDirectory:
-    def __init__(self, units):
+    def __init__(self, units, *, aliases=None, city=None):
         self.units = list(units)
         self.by_id = {u.id: u for u in self.units}
         self.by_key = {}
@@ -216,6 +288,12 @@ class UnitDirectory:
                 if label:
                     self.by_key.setdefault(norm(label), unit)
         self.labels = [label for u in self.units for label in (u.name, u.short_name) if label]
+        self.aliases = {k: self.by_id[v] for k, v in (aliases or {}).items() if v in self.by_id}
+        self.city = self.by_id.get(city) if city else None
+        self.city_name = norm(self.city.name) if self.city else ""
+        districts = [u for u in self.units if getattr(u, "kind", None) == Unit.Kind.DISTRICT]
+        in_city = [u for u in districts if self.city and u.parent_id == self.city.id]
+        self.districts = sorted(in_city or districts, key=lambda u: (u.sort_order, u.id))
 
     def find(self, text):
         unit = self.by_key.get(norm(text))
@@ -225,38 +303,122 @@ class UnitDirectory:
             )
         return unit
 
-    def find_many(self, text):
+    def suggestions(self, text, n=5):
+        """(unit, score) of the units a written name may mean, best first."""
+        scored = {}
+        for unit in self.units:
+            score = max(closeness(text, label, self.city_name) for label in (unit.name, unit.short_name) if label)
+            if score >= SUGGESTION_CUTOFF:
+                scored[unit] = score
+        if not scored:
+            return []
+        best = max(scored.values())
+        ranked = sorted(((u, sc) for u, sc in scored.items() if sc >= best - 0.2), key=lambda p: (-p[1], p[0].sort_order))
+        return ranked[:n]
+
+    def lookup(self, text, pending):
+        """The units a name means: exact name or short name, a confirmed alias, or every
+        district (各区). A near-miss becomes a question for the preview (a "?key" placeholder,
+        recorded in `pending`); a name like nothing we know raises ValueError."""
+        key = norm(text)
+        unit = self.by_key.get(key) or self.aliases.get(key)
+        if unit is not None:
+            return [unit]
+        if ALL_DISTRICTS.match(key) and self.districts:
+            return list(self.districts)
+        found = self.suggestions(text)
+        if not found:
+            raise ValueError(_("未找到单位「%(name)s」，单位名录中也没有相近的名称") % {"name": text})
+        pkey = pending_key("unit", text)
+        pending.setdefault(pkey, {"kind": "unit", "text": text,
+                                  "suggestions": [[u.id, u.name, round(sc, 2)] for u, sc in found]})
+        return [PENDING + pkey]
+
+    def find_many(self, text, pending=None):
         found, errors = [], []
-        for part in SPLIT_UNITS.split(text):
+        for part in split_names(text):
             part = part.strip().rstrip("等")
             if not part:
                 continue
             try:
-                unit = self.find(part)
+                units = self.lookup(part, pending) if pending is not None else [self.find(part)]
             except ValueError as exc:
                 errors.append(str(exc))
                 continue
-            if unit not in found:
-                found.append(unit)
+            for unit in units:
+                if unit not in found:
+                    found.append(unit)
         if errors:
             raise ValueError("；".join(errors))
         return found
 
     def label(self, unit_id):
+        if is_pending(unit_id):
+            return _("%(name)s（待确认）") % {"name": unit_id.split(":", 1)[1]}
         return self.by_id[unit_id].name if unit_id in self.by_id else ""
 
     def labels_for(self, unit_ids):
         units = sorted((self.by_id[i] for i in unit_ids if i in self.by_id), key=lambda u: (u.sort_order, u.id))
-        return "、".join(u.name for u in units)
+        return "、".join([u.name for u in units] + [self.label(i) for i in sorted(unit_ids, key=str) if is_pending(i)])
 
 
 class PersonDirectory:
-    def __init__(self, people, units):
+    def __init__(self, people, units, *, aliases=None):
         self.units = units
         self.by_id = {p.id: p for p in people}
         self.by_name = {}
         for p in people:
             self.by_name.setdefault(norm(p.name), []).append(p)
+        self.aliases = {k: self.by_id[v] for k, v in (aliases or {}).items() if v in self.by_id}
+
+    def holding_title(self, text):
+        """Leaders a 王副市长 may mean: surname (one or two characters) then a title they hold."""
+        key = norm(text)
+        found = []
+        for p in self.by_id.values():
+            if not (p.is_leader and p.title):
+                continue
+            title = norm(p.title)
+            for n in (1, 2):
+                surname, rest = key[:n], key[n:]
+                if len(rest) >= 2 and norm(p.name).startswith(surname) and (rest == title or rest in title):
+                    found.append(p)
+                    break
+        return found
+
+    def lookup(self, text, pending, *, leader=False, prefer_unit_id=None):
+        """A person, a confirmed alias, or a question for the preview ("?key" recorded in
+        `pending`) when the name is a title (王副市长), a near-miss or shared by several people."""
+        try:
+            return self.find(text, leader=leader, prefer_unit_id=prefer_unit_id)
+        except ValueError as exc:
+            error = exc
+        key = norm(TRAILING_PHONE.sub("", text.strip()))
+        same_name = self.by_name.get(key, [])
+        if SPLIT_UNITS.search(key) or (leader and same_name and not any(p.is_leader for p in same_name)):
+            raise error  # several people in one cell, or a known person who is not a leader
+        alias = self.aliases.get(key)
+        if alias is not None and (alias.is_leader or not leader):
+            return alias
+        candidates = self.holding_title(text) if leader else []
+        if not candidates:
+            candidates = self.by_name.get(key, [])
+            candidates = [p for p in candidates if p.is_leader or not leader]
+        if not candidates:
+            pool = [p for p in self.by_id.values() if p.is_leader or not leader]
+            names = set(suggest(key, [p.name for p in pool]))
+            candidates = [p for p in pool if p.name in names]
+        if not candidates or len(candidates) > 10:
+            raise error
+        pkey = pending_key("leader" if leader else "person", text)
+        pending.setdefault(pkey, {"kind": "leader" if leader else "person", "text": text,
+                                  "suggestions": [[p.id, self.label_full(p), None] for p in candidates]})
+        return PENDING + pkey
+
+    def label_full(self, person):
+        unit = self.units.by_id.get(person.unit_id)
+        where = "·".join(x for x in ((unit.short_name or unit.name) if unit else "", person.title) if x)
+        return f"{person.name}（{where}）" if where else person.name
 
     def _unit_names(self, person):
         unit = self.units.by_id.get(person.unit_id)
@@ -296,6 +458,8 @@ class PersonDirectory:
         return candidates[0]
 
     def label(self, person_id):
+        if is_pending(person_id):
+            return _("%(name)s（待确认）") % {"name": person_id.split(":", 1)[1]}
         person = self.by_id.get(person_id)
         if person is None:
             return ""
@@ -353,11 +517,23 @@ class Directories:
     people: PersonDirectory
     indicators: IndicatorDirectory
     campaign: object = None
+    # Names awaiting a choice in the preview, by key: {kind, text, suggestions, cells}.
+    pending: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, campaign):
-        units = UnitDirectory(Unit.objects.only("id", "name", "short_name", "sort_order"))
-        people = PersonDirectory(list(Person.objects.only("id", "name", "title", "unit_id", "is_leader")), units)
+        from .models import NameAlias
+
+        city_id = campaign.city_id if campaign is not None else None
+        aliases = {NameAlias.Kind.UNIT: {}, NameAlias.Kind.PERSON: {}}
+        if city_id:
+            for kind, alias, unit_id, person_id in NameAlias.objects.filter(city_id=city_id).values_list(
+                    "kind", "alias", "unit_id", "person_id"):
+                aliases[kind][alias] = unit_id or person_id
+        units = UnitDirectory(Unit.objects.only("id", "name", "short_name", "sort_order", "kind", "parent_id"),
+                              aliases=aliases[NameAlias.Kind.UNIT], city=city_id)
+        people = PersonDirectory(list(Person.objects.only("id", "name", "title", "unit_id", "is_leader")), units,
+                                 aliases=aliases[NameAlias.Kind.PERSON])
         indicators = IndicatorDirectory(
             list(Indicator.objects.filter(standard__campaigns=campaign).select_related("standard"))
         )
@@ -425,25 +601,95 @@ def formula_cells(fileobj, file_name, sheet_title, columns):
         workbook.close()
 
 
-def find_header(sheet):
-    """(row number, {field: column index}, ignored headers) of the first row naming the columns."""
+def _known_headers():
     known = {}
     for column in COLUMNS:
         for label in (column.header, *column.aliases):
-            known.setdefault(norm_header(label), column.field)
-    for index, row in enumerate(sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True), start=1):
-        mapping, ignored = {}, []
-        for col, value in enumerate(row):
-            label = norm_header(cell_text(value))
+            known.setdefault(fold_header(label), column.field)
+    return known
+
+
+KNOWN_HEADERS = _known_headers()
+# Headers of two or three rows: a merged group header (责任分工) over its columns
+# (牵头单位 / 配合单位), the other columns merged down through the rows.
+MAX_HEADER_ROWS = 3
+# A header spelled a little differently (完成时间节点, 牵头责任单位) still names its column.
+HEADER_CLOSENESS = 0.75
+
+
+def _close_header(label, taken):
+    best, best_ratio = None, HEADER_CLOSENESS
+    for known, field_name in KNOWN_HEADERS.items():
+        if field_name in taken:
+            continue
+        ratio = difflib.SequenceMatcher(None, label, known).ratio()
+        # 牵头责任单位, 完成时间节点: a known spelling inside a slightly longer header.
+        if known in label and len(known) >= 4 and len(label) <= len(known) + 3:
+            ratio = max(ratio, HEADER_CLOSENESS + 0.01)
+        if ratio > best_ratio:
+            best, best_ratio = field_name, ratio
+    return best
+
+
+def _header_mapping(rows, *, close=True):
+    """{field: column} and the unrecognised headers of a block of header rows.
+
+    Read-only mode has no merged ranges, and needs none: a merged cell's text sits in its
+    first cell, so each column takes the lowest header row that names a known column — the
+    sub-header 牵头单位 under 责任分工, or 序号 merged down through both rows."""
+    width = max((len(r) for r in rows), default=0)
+    mapping, texts = {}, {}
+    for col in range(width):
+        for r in reversed(rows):
+            text = cell_text(r[col]) if col < len(r) else ""
+            label = fold_header(text)
             if not label:
                 continue
-            field_name = known.get(label)
+            texts.setdefault(col, []).insert(0, text)
+            field_name = KNOWN_HEADERS.get(label)
             if field_name and field_name not in mapping:
                 mapping[field_name] = col
-            else:
-                ignored.append(cell_text(value))
-        if "seq" in mapping and "content" in mapping:
-            return index, mapping, ignored
+                break
+    for col in sorted(set(texts) - set(mapping.values())) if close else ():
+        field_name = _close_header(fold_header(texts[col][-1]), mapping)
+        if field_name:
+            mapping[field_name] = col
+    used = set(mapping.values())
+    ignored = []
+    for col in sorted(set(texts) - used):
+        depth = max(d for d, r in enumerate(rows) if col < len(r) and fold_header(cell_text(r[col])))
+        # A group header over recognised columns (责任分工) is not a column of its own.
+        if depth < len(rows) - 1 and _is_group(rows[depth + 1], col, used):
+            continue
+        ignored.append(texts[col][-1])
+    return mapping, ignored
+
+
+def _is_group(below, col, used):
+    """Whether a header with `below` as the next row sits over recognised columns: the merged
+    group's first columns, from `col` until the next header of its own row."""
+    return any(c in used for c in range(col, min(len(below), col + 6))
+               if below[c] is not None and fold_header(cell_text(below[c])))
+
+
+def find_header(sheet):
+    """(last header row number, {field: column index}, ignored headers) of the first block of
+    one to three rows naming the columns; (None, {}, []) when there is none."""
+    scanned = [tuple(r) for r in sheet.iter_rows(max_row=HEADER_SCAN_ROWS + MAX_HEADER_ROWS - 1, values_only=True)]
+    for start in range(min(HEADER_SCAN_ROWS, len(scanned))):
+        best_depth, best_count = 0, 0
+        for depth in range(1, MAX_HEADER_ROWS + 1):
+            block = scanned[start:start + depth]
+            if len(block) < depth:
+                break
+            count = len(_header_mapping(block, close=False)[0])
+            if count <= best_count:
+                break  # the next row adds no column: it is data, not header
+            best_depth, best_count = depth, count
+        if best_depth:
+            mapping, ignored = _header_mapping(scanned[start:start + best_depth])
+            if "seq" in mapping and "content" in mapping:
+                return start + best_depth, mapping, ignored
     return None, {}, []
 
 
@@ -464,7 +710,6 @@ class RowPlan:
     values: dict  # field → python value (ids for relations)
     changes: dict = field(default_factory=dict)  # field → [old display, new display]
     task_id: int | None = None
-    display: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -476,6 +721,13 @@ class ImportPlan:
     rows: list
     ignored_headers: list
     untouched: int = 0  # tasks in the database that the file does not mention
+    parsed: list = field(default_factory=list)  # the ParsedRows the plan compares
+    pending: dict = field(default_factory=dict)  # names awaiting a choice, by key
+
+    def display(self, row):
+        """A row's values as the table shows them: only for the rows shown or audited (a
+        re-import of 5 000 unchanged rows needs none)."""
+        return {f: self.dirs.display(f, row.values.get(f)) for f in self.columns}
 
     def counts(self):
         out = {"new": 0, "changed": 0, "unchanged": 0}
@@ -498,12 +750,56 @@ class ImportPlan:
             "header_row": self.header_row,
             "columns": self.columns,
             "ignored_headers": self.ignored_headers,
+            "pending": self.pending,
             "rows": [
-                {"row": r.row, "seq": r.seq, "action": r.action, "changes": r.changes, "display": r.display}
+                {"row": r.row, "seq": r.seq, "action": r.action, "changes": r.changes, "display": self.display(r)}
                 for r in shown
             ],
             "unchanged_seqs": [r.seq for r in self.rows if r.action == "unchanged"][:limit],
         }
+
+    def parsed_json(self):
+        """The parsed rows as JSON for TaskImport.parsed: the confirm writes them as previewed."""
+        out = []
+        for p in self.parsed:
+            values = dict(p.values)
+            if values.get("due_on") is not None:
+                values["due_on"] = values["due_on"].isoformat()
+            if "cooperating_units" in values:
+                values["cooperating_units"] = sorted(values["cooperating_units"], key=str)
+            out.append([p.row, values])
+        return out
+
+
+def parsed_from_json(data):
+    rows = []
+    for row, values in data:
+        values = dict(values)
+        if values.get("due_on"):
+            values["due_on"] = date.fromisoformat(values["due_on"])
+        if "cooperating_units" in values:
+            values["cooperating_units"] = frozenset(values["cooperating_units"])
+        rows.append(ParsedRow(row, values))
+    return rows
+
+
+def apply_choices(parsed, choices):
+    """The parsed rows with every "?key" placeholder replaced by the chosen id."""
+    def one(value):
+        return choices[value[1:]] if is_pending(value) else value
+
+    out = []
+    for p in parsed:
+        values = dict(p.values)
+        for f in ("lead_unit", "responsible_leader", "responsible_person"):
+            if f in values:
+                values[f] = one(values[f])
+        if "cooperating_units" in values:
+            units = {one(u) for u in values["cooperating_units"]}
+            units.discard(values.get("lead_unit"))
+            values["cooperating_units"] = frozenset(units)
+        out.append(ParsedRow(p.row, values))
+    return out
 
 
 def read_rows(workbook, file_name, dirs, formulas=None):
@@ -526,11 +822,14 @@ def read_rows(workbook, file_name, dirs, formulas=None):
         )])
     errors = []
     missing = [c for c in COLUMNS if c.required and c.field not in mapping]
+    unknown = _("；表中未识别的表头：%(h)s") % {"h": "、".join(f"「{h}」" for h in ignored)} if ignored else ""
     for column in missing:
-        errors.append(CellError(file_name, _("缺少必填列「%(h)s」") % {"h": column.header}, sheet=sheet.title,
-                                row=header_row))
+        errors.append(CellError(file_name, _("缺少必填列「%(h)s」") % {"h": column.header} + unknown,
+                                sheet=sheet.title, row=header_row))
     if errors:
         raise TableError(errors)
+
+    raw = None
 
     def err(row, field_name, message):
         col = mapping.get(field_name)
@@ -538,9 +837,16 @@ def read_rows(workbook, file_name, dirs, formulas=None):
             file_name, message, sheet=sheet.title, row=row,
             column=get_column_letter(col + 1) if col is not None else None,
             header=COLUMN_BY_FIELD[field_name].header,
+            text=cell_text(raw.get(field_name)) if raw else None,
         ))
 
-    parsed, seen_seq = [], {}
+    def note_pending(value, row, field_name):
+        if is_pending(value):
+            cells = dirs.pending[value[1:]].setdefault("cells", [])
+            if len(cells) < 20:
+                cells.append(f"{get_column_letter(mapping[field_name] + 1)}{row}" if field_name in mapping else str(row))
+
+    parsed, seen_seq, date_problems, today = [], {}, {}, timezone.localdate()
     width = max(mapping.values()) + 1
     formula_at = formulas(sheet.title, list(mapping.values())) if formulas else set()
     for row_number, row in enumerate(sheet.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
@@ -585,21 +891,35 @@ def read_rows(workbook, file_name, dirs, formulas=None):
                     values["indicator"] = dirs.indicators.find(raw["indicator"]).id
                 except ValueError as exc:
                     err(row_number, "indicator", str(exc))
-        lead = None
+        lead, all_districts = None, []
         if cell_text(raw["lead_unit"]):
             text = cell_text(raw["lead_unit"])
-            if len([p for p in SPLIT_UNITS.split(text) if p.strip()]) > 1:
+            if len(split_names(text)) > 1:
                 err(row_number, "lead_unit", _("牵头单位只能填写一个单位，其余单位请填入配合单位"))
             else:
                 try:
-                    lead = dirs.units.find(text)
-                    values["lead_unit"] = lead.id
+                    found = dirs.units.lookup(text, dirs.pending)
                 except ValueError as exc:
                     err(row_number, "lead_unit", str(exc))
-        if "cooperating_units" in raw:
+                else:
+                    if len(found) > 1 and dirs.units.city is not None:
+                        # 各区 leads: the city leads and every district cooperates (README: 各区).
+                        lead, all_districts = dirs.units.city, found
+                    elif len(found) > 1:
+                        err(row_number, "lead_unit", _("牵头单位「%(v)s」指每个区，但创建活动没有所属城市，无法确定牵头单位")
+                            % {"v": text})
+                    else:
+                        lead = found[0]
+                    if lead is not None:
+                        values["lead_unit"] = lead if is_pending(lead) else lead.id
+                        note_pending(values["lead_unit"], row_number, "lead_unit")
+        if "cooperating_units" in raw or all_districts:
             try:
-                units = dirs.units.find_many(cell_text(raw["cooperating_units"]))
-                values["cooperating_units"] = frozenset(u.id for u in units if u != lead)
+                units = dirs.units.find_many(cell_text(raw.get("cooperating_units")), dirs.pending) + all_districts
+                values["cooperating_units"] = frozenset(
+                    u if is_pending(u) else u.id for u in units if u != lead)
+                for u in values["cooperating_units"]:
+                    note_pending(u, row_number, "cooperating_units")
             except ValueError as exc:
                 err(row_number, "cooperating_units", str(exc))
         for f, is_leader in (("responsible_leader", True), ("responsible_person", False)):
@@ -608,20 +928,29 @@ def read_rows(workbook, file_name, dirs, formulas=None):
             values[f] = None
             if cell_text(raw[f]):
                 try:
-                    values[f] = dirs.people.find(
-                        cell_text(raw[f]), leader=is_leader, prefer_unit_id=lead.id if lead else None
-                    ).id
+                    person = dirs.people.lookup(cell_text(raw[f]), dirs.pending, leader=is_leader,
+                                                prefer_unit_id=lead.id if lead and not is_pending(lead) else None)
                 except ValueError as exc:
                     err(row_number, f, str(exc))
+                else:
+                    values[f] = person if is_pending(person) else person.id
+                    note_pending(values[f], row_number, f)
         if cell_text(raw["due_on"]):
             try:
                 values["due_on"] = parse_date(raw["due_on"])
-                if dirs.campaign is not None:
-                    check_dates(dirs.campaign, timezone.localdate(), due_on=values["due_on"])
             except ValueError as exc:
                 err(row_number, "due_on", str(exc))
-            except ValidationError as exc:
-                err(row_number, "due_on", " ".join(exc.messages))
+            else:
+                # A table repeats a few deadlines thousands of times: check each date once.
+                if values["due_on"] not in date_problems:
+                    date_problems[values["due_on"]] = None
+                    if dirs.campaign is not None:
+                        try:
+                            check_dates(dirs.campaign, today, due_on=values["due_on"])
+                        except ValidationError as exc:
+                            date_problems[values["due_on"]] = " ".join(exc.messages)
+                if date_problems[values["due_on"]]:
+                    err(row_number, "due_on", date_problems[values["due_on"]])
         if len(errors) == bad:
             parsed.append(ParsedRow(row_number, values))
     if errors:
@@ -659,7 +988,18 @@ def build_plan(campaign, fileobj, file_name):
         )
     finally:
         workbook.close()
-    existing = {t.seq: t for t in Task.objects.filter(campaign=campaign)}
+    # 各区 as lead adds the districts as cooperating units even without a 配合单位 column.
+    if "cooperating_units" not in columns and any("cooperating_units" in p.values for p in parsed):
+        columns = columns + ["cooperating_units"]
+    return compare(campaign, dirs, parsed, file_name=file_name, sheet=sheet, header_row=header_row,
+                   columns=columns, ignored=ignored, pending=dirs.pending)
+
+
+def compare(campaign, dirs, parsed, *, file_name, sheet, header_row, columns, ignored, pending):
+    """New / changed / unchanged rows against the campaign's tasks: two queries, whatever the rows."""
+    existing = {t.seq: t for t in Task.objects.filter(campaign=campaign).only(
+        "id", "seq", "indicator_id", "content", "requirement", "measures", "lead_unit_id", "responsible_leader_id",
+        "responsible_person_id", "due_on")}
     coop = {}
     for task_id, unit_id in Task.cooperating_units.through.objects.filter(task__campaign=campaign).values_list(
         "task_id", "unit_id"
@@ -670,20 +1010,32 @@ def build_plan(campaign, fileobj, file_name):
     for p in parsed:
         seq = p.values["seq"]
         task = existing.get(seq)
-        display = {f: dirs.display(f, p.values.get(f)) for f in present}
         if task is None:
-            rows.append(RowPlan(p.row, seq, "new", p.values, display=display))
+            rows.append(RowPlan(p.row, seq, "new", p.values))
             continue
         old = task_values(task, coop.get(task.id, ()))
         changes = {
             f: [dirs.display(f, old[f]), dirs.display(f, p.values[f])] for f in present if old[f] != p.values[f]
         }
-        rows.append(RowPlan(p.row, seq, "changed" if changes else "unchanged", p.values, changes, task.id, display))
+        rows.append(RowPlan(p.row, seq, "changed" if changes else "unchanged", p.values, changes, task.id))
     mentioned = {r.seq for r in rows}
     plan = ImportPlan(file_name, sheet, header_row, present, rows, ignored,
-                      untouched=sum(1 for s in existing if s not in mentioned))
+                      untouched=sum(1 for s in existing if s not in mentioned), parsed=parsed, pending=pending)
     plan.dirs = dirs
     return plan
+
+
+def plan_from_summary(campaign, summary, parsed_json, file_name, choices=None):
+    """The plan of a stored preview against the database as it is now, with `choices`
+    ({pending key: id}) applied when given."""
+    dirs = Directories.load(campaign)
+    parsed = parsed_from_json(parsed_json)
+    pending = summary.get("pending", {})
+    if choices:
+        parsed, pending = apply_choices(parsed, choices), {}
+    return compare(campaign, dirs, parsed, file_name=file_name, sheet=summary.get("sheet", ""),
+                   header_row=summary.get("header_row"), columns=summary.get("columns", []),
+                   ignored=summary.get("ignored_headers", []), pending=pending)
 
 
 # Writing -----------------------------------------------------------------------------

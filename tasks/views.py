@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from indicators.selectors import current_campaign
 from organizations.access import get_access, require_office
 from organizations.audit import audit_for
-from organizations.models import Person
+from organizations.models import Person, Unit
 
 from . import selectors
 from .access import (COOPERATING, LEAD, OFFICE, acting_unit, get_task_for_user, require_role, staff_unit_ids,
@@ -21,8 +21,8 @@ from .access import (COOPERATING, LEAD, OFFICE, acting_unit, get_task_for_user, 
 from .forms import (AcceptForm, ContributionForm, MilestoneForm, ProgressForm, SendBackForm, SubmitForm, TaskForm,
                     UploadForm)
 from .models import Status, Task, TaskEvidence, TaskImport, TaskMilestone
-from .services import (ImportStaleError, TaskStateError, task_accept, task_contribute, task_create, task_edit,
-                       task_milestone_add, task_milestone_toggle, task_progress_report, task_send_back, task_submit,
+from .services import (ImportChoiceError, ImportStaleError, TaskStateError, task_accept, task_contribute,
+                       task_create, task_edit, task_milestone_add, task_milestone_toggle, task_progress_report, task_send_back, task_submit,
                        task_table_import_commit, task_table_import_preview, task_table_import_refresh)
 from .table import COLUMN_BY_FIELD, COLUMNS, TableError, export_workbook, template_workbook
 
@@ -412,6 +412,35 @@ def _get_import(request, pk):
 def task_import_preview(request, pk):
     task_import_row = _get_import(request, pk)
     summary = task_import_row.summary
+    return _preview_page(request, task_import_row, summary)
+
+
+def _pending_questions(campaign, pending, chosen=None):
+    """One select per name the import asks about: the suggestions first (best preselected),
+    then every unit, or every leader / person, to pick from when none fits."""
+    if not pending:
+        return []
+    units = list(Unit.objects.order_by("sort_order", "id").values_list("id", "name"))
+    people = list(Person.objects.select_related("unit").order_by("unit__sort_order", "id"))
+    questions = []
+    for key, info in pending.items():
+        suggested = [(sid, label) for sid, label, _score in info["suggestions"]]
+        if info["kind"] == "unit":
+            others = [(uid, name) for uid, name in units]
+        else:
+            others = [(p.id, f"{p.name}（{p.unit.short_name or p.unit.name}{'·' + p.title if p.title else ''}）")
+                      for p in people if p.is_leader or info["kind"] == "person"]
+        seen = {sid for sid, _label in suggested}
+        selected = str((chosen or {}).get(key) or (suggested[0][0] if suggested else ""))
+        questions.append({
+            "key": key, "field": f"choice-{key}", "text": info["text"], "kind": info["kind"],
+            "cells": info.get("cells", []), "suggested": suggested, "selected": selected,
+            "others": [o for o in others if o[0] not in seen],
+        })
+    return questions
+
+
+def _preview_page(request, task_import_row, summary, *, status=200, chosen=None):
     return render(request, "tasks/task_import_preview.html", {
         "imp": task_import_row, "campaign": task_import_row.campaign, "summary": summary,
         "counts": summary.get("counts", {}),
@@ -419,15 +448,21 @@ def task_import_preview(request, pk):
         "changed_rows": [r for r in summary.get("rows", []) if r["action"] == "changed"],
         "columns": [COLUMN_BY_FIELD[f] for f in summary.get("columns", []) if f in COLUMN_BY_FIELD],
         "headers": {c.field: c.header for c in COLUMNS},
-    })
+        "questions": _pending_questions(task_import_row.campaign, summary.get("pending"), chosen)
+        if task_import_row.state == TaskImport.State.PREVIEW else [],
+    }, status=status)
 
 
 @login_required
 @require_POST
 def task_import_confirm(request, pk):
     task_import_row = _get_import(request, pk)
+    choices = {key: request.POST.get(f"choice-{key}") for key in task_import_row.summary.get("pending", {})}
     try:
-        counts = task_table_import_commit(task_import=task_import_row, user=request.user)
+        counts = task_table_import_commit(task_import=task_import_row, user=request.user, choices=choices)
+    except ImportChoiceError as exc:
+        messages.error(request, str(exc))
+        return _preview_page(request, task_import_row, task_import_row.summary, status=400, chosen=choices)
     except ImportStaleError as exc:
         try:
             task_table_import_refresh(task_import=task_import_row)

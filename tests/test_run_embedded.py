@@ -84,6 +84,7 @@ class RunEmbeddedTests:
             assert not any(map(alive, seen[-1].values()))
             assert not list(run.glob("*.pgid"))
         finally:
+            seen.append(groups(run) or {})  # what a failed wait above left running, too
             for recorded in seen:
                 for pgid in recorded.values():
                     if alive(pgid):

@@ -147,6 +147,16 @@ class StandardWorkbookImportTests:
         assert changeset.changed[0].changes["thresholds"][1][0]["value"] == "32.5"
         assert set(changeset.changed[0].changes) == {"thresholds"}
 
+    def test_it_reads_headers_with_spaces_stars_notes_and_line_breaks(self, garden):
+        def edit(wb):
+            for sheet, title, new in [("指标", "指标编号", "指标 编号*"), ("指标", "计量单位", "计量单位\n（如 %）"),
+                                      ("阈值", "阈值", "＊阈值"), ("阈值", "比较方式", "【比较方式】")]:
+                _rename_header(sheet, title, new)(wb)
+
+        result = parse(edit_workbook(standard_workbook(garden), edit), garden)
+        assert result.ok, messages(result)
+        assert not standard_apply(data=result.data, dry_run=True).has_changes
+
     def test_it_accepts_a_new_indicator_with_its_thresholds(self, garden):
         def edit(wb):
             wb["指标"].append(["2", "绿地建设", None, None, "2.15", "城市绿道服务半径覆盖率", "%", "提升项",

@@ -408,10 +408,10 @@ class ImportViewTests:
 
     def test_a_bad_file_shows_every_error_and_writes_nothing(self, client_for, office_admin, world):
         response = client_for(office_admin).post("/tasks/import/", {
-            "file": upload(xlsx_bytes([row(1, lead="市城管局"), row(1)]))})
+            "file": upload(xlsx_bytes([row(1, lead="市火星局"), row(1)]))})
         body = response.content.decode()
         assert response.status_code == 400
-        assert "工作表「任务分解表」第 3 行 F 列（牵头单位）：未找到单位「市城管局」，是否为「市城管执法局」？" in body
+        assert "工作表「任务分解表」第 3 行 F 列（牵头单位）：未找到单位「市火星局」，单位名录中也没有相近的名称" in body
         assert "第 4 行 A 列（序号）：序号 1 与第 3 行重复" in body
         assert not Task.objects.exists() and not TaskImport.objects.exists()
 
