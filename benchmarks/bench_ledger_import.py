@@ -89,6 +89,7 @@ def ledger_import_100k(timer):
         timer.note("parse / floor", f"×{parse_only / floor:.2f} (target ≤ 2)")
         timer.note("parse job + preview + confirm / floor", f"×{(job + preview + confirm) / floor:.2f}")
         timer.note("peak Python memory of the parse", f"{peak:.0f} MB (target ≤ 300 MB)")
+        timer.figure("ledger_import_100000", seconds=job + preview + confirm, floor_seconds=floor, peak_mb=peak)
 
 
 @benchmark("ledger_import_20k", "20 000-row roads ledger: parse with progress, preview, confirm, values, re-upload")
