@@ -33,9 +33,12 @@ def sign(secret, body):
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def webhook_emit(*, event, key, data):
-    """Record one delivery per active endpoint that wants `event`; queue them after commit."""
-    endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if e.wants(event)]
+def webhook_emit(*, event, key, data, active=None):
+    """Record one delivery per active endpoint that wants `event`; queue them after commit.
+    `active`: the active endpoints, when the caller loaded them once for many events."""
+    if active is None:
+        active = WebhookEndpoint.objects.filter(is_active=True)
+    endpoints = [e for e in active if e.wants(event)]
     if not endpoints:
         return []
     now = timezone.now()
@@ -136,6 +139,21 @@ def _never_raises(hook):
 @_never_raises
 def on_alert_event(event):
     """notifications: a business event recorded, or a deadline alert that went out."""
+    _on_alert_event(event, None)
+
+
+@_never_raises
+def on_alert_events(events):
+    """on_alert_event for a batch that send_alerts delivered: the endpoints are read once, so a
+    city with no webhooks pays one query per batch."""
+    active = list(WebhookEndpoint.objects.filter(is_active=True))
+    if not active:
+        return
+    for event in events:
+        _on_alert_event(event, active)
+
+
+def _on_alert_event(event, active):
     from notifications.models import AlertEvent
 
     model = event.content_type.model
@@ -153,7 +171,7 @@ def on_alert_event(event):
         "object": model, "id": event.object_id, "title": event.title, "url": event.url,
         "campaign": event.campaign_id, "unit": event.unit_id, "unit_name": str(event.unit) if event.unit_id else "",
         "deadline": event.deadline, "level": event.level or None, "note": event.note,
-    })
+    }, active=active)
 
 
 def compliance_statuses(campaign):

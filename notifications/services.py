@@ -581,6 +581,10 @@ def _deliver_batch(events, now):
         recipients = _recipients_batch(events)
         with transaction.atomic():
             moot = _in_app_batch(events, recipients, now)
+            # Webhook hook (issue #14), as in alert_deliver: once per batch, in its own savepoint.
+            from api.webhooks import on_alert_events
+
+            on_alert_events([e for e in events if e.pk not in moot])
     except Exception:
         logger.exception("alert batch %s..%s: delivering one at a time", events[0].pk, events[-1].pk)
         return {event.pk: _deliver_one(event, now) for event in events}
