@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import reverse
 
-from organizations.admin_audit import ProductPageAdminMixin
+from organizations.admin_audit import AuditedAdminMixin, ProductPageAdminMixin
 
-from .models import Ledger, LedgerRow, LedgerUpload, LedgerVersion
+from .models import HeaderAlias, Ledger, LedgerRow, LedgerUpload, LedgerVersion
 
 # Ledgers change only by upload → preview → confirm (versions, values recomputed, audit).
 
@@ -47,3 +47,20 @@ class LedgerRowAdmin(ProductPageAdminMixin, admin.ModelAdmin):
 
     def product_url(self, obj):
         return reverse("ledger_version", args=[obj.version_id])
+
+
+@admin.register(HeaderAlias)
+class HeaderAliasAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Configuration: the office may edit spellings here too (checked by HeaderAlias.clean,
+    audited); the product page is /ledgers/headers/."""
+
+    list_display = ("header", "ledger_type", "column", "unit", "city", "created_by", "created_at")
+    list_filter = ("ledger_type",)
+    search_fields = ("header",)
+    list_select_related = ("unit", "city", "created_by")
+    readonly_fields = ("created_by", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -260,3 +260,64 @@ class LedgerRow(models.Model):
 
     def __str__(self):
         return f"{self.version} #{self.row_number}"
+
+
+class HeaderAlias(models.Model):
+    """A header spelling a unit (or, without a unit, the whole city) uses for a column of a
+    ledger type: 总长度（米） means 道路长度 in this unit's roads ledgers. The header reader
+    consults these after the schema's own spellings and before the closeness match."""
+
+    city = models.ForeignKey(Unit, verbose_name=_("城市"), on_delete=models.CASCADE, related_name="+")
+    # Empty: a spelling the office added for every unit of the city.
+    unit = models.ForeignKey(Unit, verbose_name=_("填报单位"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="header_aliases")
+    ledger_type = models.CharField(_("台账类型"), max_length=30, choices=LEDGER_TYPE_CHOICES)
+    # As spreadsheets.headers.normalise folds it; without a unit the column knows (总长度 for 总长度（米）).
+    header = models.CharField(_("表头写法"), max_length=100)
+    column = models.CharField(_("对应的列"), max_length=50)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("添加人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("添加时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("表头写法")
+        verbose_name_plural = _("表头写法")
+        ordering = ["ledger_type", "column", "unit_id", "header"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "ledger_type", "header"], condition=Q(unit__isnull=False),
+                                    name="uniq_header_alias_unit"),
+            models.UniqueConstraint(fields=["city", "ledger_type", "header"], condition=Q(unit__isnull=True),
+                                    name="uniq_header_alias_city"),
+        ]
+
+    def __str__(self):
+        return f"{self.header} → {self.column_label}"
+
+    @property
+    def schema(self):
+        return LEDGER_TYPES.get(self.ledger_type)
+
+    @property
+    def column_label(self):
+        schema = self.schema
+        column = next((c for c in schema.columns if c.key == self.column), None) if schema else None
+        return str(column.label) if column else self.column
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from spreadsheets.headers import normalise
+
+        schema = self.schema
+        if schema is None:
+            raise ValidationError({"ledger_type": _("未知的台账类型。")})
+        if self.column not in {c.key for c in schema.columns}:
+            raise ValidationError({"column": _("「%(type)s」没有这一列。") % {"type": schema.label}})
+        self.header = normalise(self.header or "")[:100]
+        if not self.header:
+            raise ValidationError({"header": _("请填写表头写法。")})
+        known = {normalise(name): spec.key for spec in schema.specs() for name in (*spec.names, *spec.inverse_names)}
+        if self.header in known:
+            label = schema.column(known[self.header]).label
+            raise ValidationError({"header": _("「%(header)s」已是「%(label)s」列的标准写法，无需添加。")
+                                   % {"header": self.header, "label": label}})

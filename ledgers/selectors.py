@@ -2,7 +2,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F as Field, Prefetch, Q
 from django.http import Http404
 
 from organizations.access import descendant_ids, get_access
@@ -10,7 +10,7 @@ from organizations.models import Membership, Unit
 from organizations.paging import page_number
 
 from .formulas import FORMULAS, parse_ranges
-from .models import Ledger, LedgerRow, LedgerUpload, LedgerUploadRow, LedgerVersion
+from .models import HeaderAlias, Ledger, LedgerRow, LedgerUpload, LedgerUploadRow, LedgerVersion
 from .schemas import DECIMAL, LAT, LEDGER_TYPES, LNG, MEASURE, NOTE_COLUMN, VALUE
 
 NUMERIC_KINDS = (DECIMAL, LAT, LNG, VALUE)
@@ -50,6 +50,19 @@ def get_upload_for_user(request, pk, *, light=False):
     if light:
         qs = qs.defer("result")
     return _one(qs.select_related("ledger__unit", "ledger__city", "uploaded_by__person", "base_version"), pk)
+
+
+def header_aliases(city, ledger_type):
+    """The spellings of one ledger type in the city: city-wide first, then each unit's."""
+    return (HeaderAlias.objects.filter(city=city, ledger_type=ledger_type)
+            .select_related("unit", "created_by__person").order_by(Field("unit_id").asc(nulls_first=True), "header"))
+
+
+def get_header_alias_for_office(city, pk):
+    """Office pages only (the views check): a spelling of the office's own city."""
+    if city is None:
+        raise Http404
+    return _one(HeaderAlias.objects.filter(city=city).select_related("unit"), pk)
 
 
 def get_version_for_user(request, pk):

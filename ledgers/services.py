@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F as Field, Max, Q
@@ -29,10 +30,11 @@ from indicators.services import compliance_recompute_request, indicator_value_re
 from organizations.audit import audit_record
 from organizations.models import AuditEntry, Unit
 from spreadsheets.headers import normalise as header_fold
+from spreadsheets.headers import split_unit
 
 from . import formulas as F
 from . import staging
-from .models import Ledger, LedgerRow, LedgerUpload, LedgerUploadRow, LedgerVersion, parse_stale_cutoff
+from .models import HeaderAlias, Ledger, LedgerRow, LedgerUpload, LedgerUploadRow, LedgerVersion, parse_stale_cutoff
 from .schemas import LEDGER_TYPES
 from .validation import CITY_SCOPE, Context, MeasureInfo, validate_workbook
 
@@ -131,7 +133,15 @@ def validation_context(*, ledger, file_name, sheet_name="", on_row=None):
     if ledger.ledger_type == "values":
         ctx.measures = measure_lookup(city)
     ctx.formulas = active_formulas(city)
+    ctx.aliases = header_aliases_for(ledger=ledger)
     return ctx
+
+
+def header_aliases_for(*, ledger):
+    """normalised header → column key: the city's spellings, then the unit's own over them."""
+    rows = HeaderAlias.objects.filter(city=ledger.city, ledger_type=ledger.ledger_type).filter(
+        Q(unit__isnull=True) | Q(unit=ledger.unit)).order_by(Field("unit_id").asc(nulls_first=True))
+    return {header: column for header, column in rows.values_list("header", "column")}
 
 
 def active_formulas(city):
@@ -339,6 +349,85 @@ def ledger_upload_reparse(*, upload, user, sheet_name=None):
                  note=_("重新解析") + (f"：{sheet_name}" if sheet_name else ""))
     upload.refresh_from_db()
     return upload
+
+
+# --- header spellings ------------------------------------------------------------------
+
+
+def _alias_text(text, column):
+    """What a mapping saves: the header normalised, without its unit when the column knows the
+    unit (总长度（米） → 总长度, so 总长度（公里） is read too and converted)."""
+    folded = header_fold(text)
+    base, unit = split_unit(folded)
+    return base if not unit or unit in {header_fold(u) for u in column.unit_factors} else folded
+
+
+def header_mapping_save(*, upload, user, mapping):
+    """The user's answer to a preview's unrecognised headers: {header text as offered: column
+    key or ""}. Saves a spelling per mapped header for the upload's unit and ledger type
+    (audited) and parses the upload again. Refuses, writing nothing, what was not offered."""
+    if upload.status not in (LedgerUpload.Status.READY, LedgerUpload.Status.FAILED):
+        raise LedgerError(_("只有待确认或无法读取的上传可以对应表头。"))
+    offered = (upload.result or {}).get("mapping") or {}
+    texts = {h["text"] for h in offered.get("headers", [])}
+    keys = {c["key"] for c in offered.get("columns", [])}
+    chosen = {text: key for text, key in mapping.items() if key}
+    if not chosen:
+        raise LedgerError(_("请至少为一个表头选择对应的列。"))
+    if set(chosen) - texts or set(chosen.values()) - keys:
+        raise LedgerError(_("所选的表头或列不在本次上传的可对应范围内，请刷新页面后重试。"))
+    if len(set(chosen.values())) != len(chosen):
+        raise LedgerError(_("两个表头不能对应到同一列。"))
+    ledger = upload.ledger
+    schema = ledger.schema
+    with transaction.atomic():
+        for text, key in chosen.items():
+            header = _alias_text(text, schema.column(key))
+            alias = HeaderAlias.objects.filter(unit=ledger.unit, ledger_type=ledger.ledger_type, header=header).first()
+            old = alias.column if alias else None
+            if alias is None:
+                alias = HeaderAlias(city=ledger.city, unit=ledger.unit, ledger_type=ledger.ledger_type, header=header,
+                                    created_by=_user(user))
+            alias.column = key
+            try:
+                alias.full_clean(validate_constraints=False)
+            except ValidationError as exc:
+                raise LedgerError("；".join(exc.messages)) from None
+            alias.save()
+            audit_record(obj=alias, action=AuditEntry.Action.UPDATE if old else AuditEntry.Action.CREATE, user=user,
+                         changes={"column": [old, key]},
+                         note=_("%(ledger)s：表头「%(text)s」对应「%(label)s」（上传 %(file)s）") % {
+                             "ledger": ledger, "text": text, "label": schema.column(key).label,
+                             "file": upload.original_name})
+        return ledger_upload_reparse(upload=upload, user=user)
+
+
+def header_alias_add(*, city, ledger_type, header, column, user):
+    """A city-wide spelling the office adds in the browser (every unit's files)."""
+    schema = LEDGER_TYPES.get(ledger_type)
+    known = schema is not None and column in {c.key for c in schema.columns}
+    alias = HeaderAlias(city=city, unit=None, ledger_type=ledger_type, column=column, created_by=_user(user),
+                        header=_alias_text(header, schema.column(column)) if known else header)
+    try:
+        alias.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        raise LedgerError("；".join(exc.messages)) from None
+    if HeaderAlias.objects.filter(city=city, unit=None, ledger_type=ledger_type, header=alias.header).exists():
+        raise LedgerError(_("全市已有表头写法「%(header)s」。") % {"header": alias.header})
+    with transaction.atomic():
+        alias.save()
+        audit_record(obj=alias, action=AuditEntry.Action.CREATE, user=user,
+                     changes={"header": [None, alias.header], "column": [None, column]},
+                     note=_("全市表头写法：%(type)s") % {"type": alias.schema.label})
+    return alias
+
+
+def header_alias_delete(*, alias, user):
+    with transaction.atomic():
+        audit_record(obj=alias, action=AuditEntry.Action.DELETE, user=user,
+                     changes={"header": [alias.header, None], "column": [alias.column, None]},
+                     note=str(alias.unit) if alias.unit_id else _("全市"))
+        alias.delete()
 
 
 def ledger_upload_cancel(*, upload, user):

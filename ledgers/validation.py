@@ -60,6 +60,9 @@ class Context:
     # Formula keys the city's active campaigns use; None: every column keeps its own `required`.
     formulas: object = None
     on_row: object = None  # progress callback(rows_read, rows_total)
+    # Header spellings saved for this unit and ledger type and city-wide (HeaderAlias):
+    # normalised header → column key, the unit's own winning over the city's.
+    aliases: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -74,13 +77,14 @@ class ColumnMatch:
     unit_from_parent: bool = False
     inverted: bool = False
     close_to: str = ""
+    by_alias: bool = False
 
     @classmethod
     def of(cls, match, ledger_type):
         column = ledger_type.column(match.spec.key)
         factor = units.factor_of(match.unit, column.unit_factors) or Fraction(1)
         return cls(column, match.index, match.header, match.unit, factor, match.unit_from_parent, match.inverted,
-                   match.close_to)
+                   match.close_to, match.by_alias)
 
 
 def max_rows():
@@ -103,13 +107,16 @@ class Outcome:
     skipped: list = field(default_factory=list)  # {"row", "reason"}
     total_rows: int = 0
     fatal: bool = False
+    # The file's headers a user may map to a column, and the columns left to map them to;
+    # empty when every header was recognised (see header_mapping()).
+    mapping: dict = field(default_factory=dict)
 
     def as_json(self):
         return {
             "file_name": self.file_name, "ledger_type": self.ledger_type, "sheets": self.sheets, "sheet": self.sheet,
             "header_rows": self.header_rows, "columns": self.columns, "notes": self.notes, "errors": self.errors,
             "error_count": self.error_count, "rows": self.rows, "error_rows": self.error_rows,
-            "skipped": self.skipped, "total_rows": self.total_rows, "fatal": self.fatal,
+            "skipped": self.skipped, "total_rows": self.total_rows, "fatal": self.fatal, "mapping": self.mapping,
         }
 
 
@@ -210,12 +217,12 @@ def _validate_book(book, ledger_type, ctx, out):
         if chosen is None:
             return _fatal(out, ctx, _("「%(file)s」中没有名为「%(sheet)s」的工作表；现有工作表：%(all)s。")
                           % {"file": ctx.file_name, "sheet": ctx.sheet_name, "all": "、".join(out.sheets)})
-        header = find_header(book.head(chosen, HEADER_SCAN_ROWS), specs, book.merged(chosen))
+        header = find_header(book.head(chosen, HEADER_SCAN_ROWS), specs, book.merged(chosen), ctx.aliases)
     else:
         # The first sheet whose header names every required column; else the best partial match.
         best = None
         for title in sheets:
-            h = find_header(book.head(title, HEADER_SCAN_ROWS), specs, book.merged(title))
+            h = find_header(book.head(title, HEADER_SCAN_ROWS), specs, book.merged(title), ctx.aliases)
             if h is None:
                 continue
             if not h.missing(specs):
@@ -238,6 +245,7 @@ def _validate_book(book, ledger_type, ctx, out):
     if header is None:
         return _fatal(out, ctx, _("工作表「%(sheet)s」前 %(n)s 行中找不到「%(type)s」的表头：应包含 %(cols)s 等列。")
                       % {"sheet": chosen, "n": HEADER_SCAN_ROWS, "type": ledger_type.label, "cols": expected}, chosen)
+    out.mapping = header_mapping(header, ledger_type, specs)
     missing = [ledger_type.column(sp.key) for sp in header.missing(specs)]
     if missing:
         own = "、".join(f"{get_column_letter(i)}「{t}」" for i, t in header.texts)
@@ -254,6 +262,9 @@ def _validate_book(book, ledger_type, ctx, out):
                     "factor": units.factor_text(m.factor)} for m in matches]
     for m in matches:
         letter = get_column_letter(m.index)
+        if m.by_alias:
+            out.notes.append(_("%(letter)s 列「%(header)s」按已保存的表头写法识别为「%(label)s」。")
+                             % {"letter": letter, "header": m.header, "label": m.column.label})
         if m.close_to:
             out.notes.append(_("%(letter)s 列「%(header)s」按相近的表头识别为「%(label)s」，请核对。")
                              % {"letter": letter, "header": m.header, "label": m.column.label})
@@ -309,6 +320,22 @@ def _validate_book(book, ledger_type, ctx, out):
 
     _validate_rows(raw_rows, matches, ledger_type, ctx, out, book.named_rows(EXAMPLE_ROWS_NAME, chosen))
     return out
+
+
+def header_mapping(header, ledger_type, specs):
+    """What the preview offers to map: the file's headers no spelling names (and those taken
+    by closeness, the guess preselected), and the columns not named by a spelling."""
+    required = {sp.key for sp in specs if sp.required}
+    exact = {key for key, m in header.matches.items() if not m.close_to}
+    headers = [{"index": i, "letter": get_column_letter(i), "header": shown, "text": header.extra_names.get(i, shown),
+                "guess": ""} for i, shown in header.extras]
+    headers += [{"index": m.index, "letter": get_column_letter(m.index), "header": m.header, "text": m.text or m.header,
+                 "guess": key} for key, m in header.matches.items() if m.close_to]
+    columns = [{"key": c.key, "label": str(c.header), "required": c.key in required}
+               for c in ledger_type.columns if c.key not in exact]
+    if not headers or not columns:
+        return {}
+    return {"headers": sorted(headers, key=lambda h: h["index"]), "columns": columns}
 
 
 def _row_text(values):

@@ -223,6 +223,9 @@ def ledger_upload_detail(request, pk):
     access = get_access(request)
     can_decide = S.can_upload_for(request, upload.ledger.unit_id)
     version = getattr(upload, "version", None) if upload.status == LedgerUpload.Status.CONFIRMED else None
+    # The file's unrecognised headers, offered for mapping to whoever may upload for the unit.
+    mapping = (upload.result or {}).get("mapping") or {} if can_decide and upload.status in (
+        LedgerUpload.Status.READY, LedgerUpload.Status.FAILED) else {}
     stale = upload.is_ready and (current.pk if current else None) != upload.base_version_id
     offer_valid_only = bool(upload.error_count and access.is_office)
     if offer_valid_only:
@@ -236,6 +239,8 @@ def ledger_upload_detail(request, pk):
         "current": current, "stale": stale, "can_decide": can_decide, "can_confirm": blocker is None and not stale,
         "decide_message": decide_message, "offer_valid_only": offer_valid_only and blocker is None,
         "version": version, "queued_too_long": _queued_too_long(upload),
+        "mapping": mapping, "missing_columns": "、".join(c["label"] for c in mapping.get("columns", ()) if c["required"])
+        if mapping else "",
     })
 
 
@@ -304,6 +309,87 @@ def ledger_upload_reparse(request, pk):
         return redirect("ledger_upload_detail", pk=upload.pk)
     _parse_or_queue(upload, force_inline=request.POST.get("now") == "1")
     return redirect("ledger_upload_detail", pk=upload.pk)
+
+
+@login_required
+@require_POST
+def ledger_upload_map_headers(request, pk):
+    """The preview's header mapping: save the unit's spellings and read the same file again."""
+    upload = _upload_for_user(request, pk)
+    # Unit staff map only for their own units: another unit's upload is not found at all.
+    if not S.can_upload_for(request, upload.ledger.unit_id):
+        raise Http404
+    offered = (upload.result or {}).get("mapping") or {}
+    mapping = {h["text"]: (request.POST.get(f"col_{h['index']}") or "").strip() for h in offered.get("headers", [])}
+    try:
+        upload = services.header_mapping_save(upload=upload, user=request.user, mapping=mapping)
+    except LedgerError as exc:
+        messages.error(request, str(exc))
+        return redirect("ledger_upload_detail", pk=upload.pk)
+    _parse_or_queue(upload)
+    messages.success(request, _("已保存表头对应关系（本单位的%(type)s今后按此识别），并重新读取了文件。")
+                     % {"type": upload.ledger.get_ledger_type_display()})
+    return redirect("ledger_upload_detail", pk=upload.pk)
+
+
+class HeaderAliasForm(forms.Form):
+    header = forms.CharField(label=gettext_lazy("表头写法"), max_length=100)
+    column = forms.ChoiceField(label=gettext_lazy("对应的列"))
+
+    def __init__(self, *args, schema, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["column"].choices = [(c.key, c.header) for c in schema.columns]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_header_aliases(request):
+    """The office's page of header spellings per ledger type: the city's own (added here) and
+    the ones units saved while mapping their files."""
+    if not get_access(request).is_office:
+        raise PermissionDenied
+    city, _campaign = S.ledger_city(request)
+    if city is None:
+        raise Http404
+    ledger_type = request.POST.get("ledger_type") or request.GET.get("type") or ""
+    if ledger_type not in LEDGER_TYPES:
+        ledger_type = next(iter(LEDGER_TYPES))
+    schema = LEDGER_TYPES[ledger_type]
+    status = 200
+    if request.method == "POST":
+        form = HeaderAliasForm(request.POST, schema=schema)
+        if form.is_valid():
+            try:
+                alias = services.header_alias_add(city=city, ledger_type=ledger_type, header=form.cleaned_data["header"],
+                                                  column=form.cleaned_data["column"], user=request.user)
+            except LedgerError as exc:
+                form.add_error("header", str(exc))
+            else:
+                messages.success(request, _("已添加全市表头写法「%(header)s」→「%(label)s」。")
+                                 % {"header": alias.header, "label": alias.column_label})
+                return redirect(f"{reverse('ledger_header_aliases')}?type={ledger_type}")
+        status = 400
+    else:
+        form = HeaderAliasForm(schema=schema)
+    aliases = list(S.header_aliases(city, ledger_type))
+    columns = [{"column": c, "spellings": [str(a) for a in (c.label, c.header, *c.aliases)],
+                "aliases": [a for a in aliases if a.column == c.key]} for c in schema.columns]
+    return render(request, "ledgers/header_aliases.html", {
+        "city": city, "schema": schema, "types": list(LEDGER_TYPES.values()), "columns": columns, "form": form,
+        "alias_count": len(aliases)}, status=status)
+
+
+@login_required
+@require_POST
+def ledger_header_alias_delete(request, pk):
+    if not get_access(request).is_office:
+        raise PermissionDenied
+    city, _campaign = S.ledger_city(request)
+    alias = S.get_header_alias_for_office(city, pk)
+    ledger_type = alias.ledger_type
+    services.header_alias_delete(alias=alias, user=request.user)
+    messages.info(request, _("已删除表头写法「%(header)s」。") % {"header": alias.header})
+    return redirect(f"{reverse('ledger_header_aliases')}?type={ledger_type}")
 
 
 @login_required

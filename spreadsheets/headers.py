@@ -6,7 +6,9 @@ children (长度（公里） over 道路长度 / 林荫路长度). Each import d
 Specs (key, known spellings, units); find_header() returns which sheet column is which,
 with the unit each one is written in (carried down from a merged parent when the child
 names none). A header no spelling names is matched by closeness (difflib) as a last resort,
-and said so in the result.
+and said so in the result. An import may pass `aliases` (normalised header → spec key): the
+spellings its users saved for their own files, read after the specs' own spellings and before
+the closeness match.
 """
 import difflib
 import re
@@ -70,6 +72,8 @@ class Match:
     unit_from_parent: bool = False  # the unit came from a merged header above
     inverted: bool = False
     close_to: str = ""  # the known spelling a header was taken for by closeness
+    by_alias: bool = False  # named by a saved spelling (HeaderAlias), not by the spec
+    text: str = ""  # the text that named the column (the lowest of a multi-row header), as written
 
 
 @dataclass
@@ -79,6 +83,8 @@ class Header:
     extras: list  # (index, header text) of columns no spec names
     duplicates: list  # (index, header text, first Match)
     texts: list = field(default_factory=list)  # (index, header text) of every column, as written
+    # index → the text of an extra column a user may map (the lowest of a multi-row header)
+    extra_names: dict = field(default_factory=dict)
 
     @property
     def last_row(self):
@@ -91,7 +97,7 @@ class Header:
 class _Names:
     """The spellings of every spec, normalised once."""
 
-    def __init__(self, specs):
+    def __init__(self, specs, aliases=None):
         self.specs = list(specs)
         self.exact = {}
         for spec in self.specs:
@@ -99,7 +105,18 @@ class _Names:
                 self.exact.setdefault(normalise(name), (spec, False))
             for name in spec.inverse_names:
                 self.exact.setdefault(normalise(name), (spec, True))
+        # Saved spellings never override a spec's own; they are left out of the closeness match.
+        self.known = set(self.exact)
+        by_key = {spec.key: spec for spec in self.specs}
+        for text, key in (aliases or {}).items():
+            if key in by_key:
+                self.exact.setdefault(normalise(text), (by_key[key], False))
         self.units = {spec.key: {normalise(u) for u in spec.units} for spec in self.specs}
+
+    def is_alias(self, text):
+        folded = normalise(text)
+        name = folded if folded in self.exact else split_unit(folded)[0]
+        return name in self.exact and name not in self.known
 
     def lookup(self, text):
         """(spec, inverted, unit) for a header text, or None."""
@@ -122,7 +139,7 @@ class _Names:
             return None
         scored = []
         for name, (spec, inverted) in self.exact.items():
-            if spec.key in taken or len(name) < 3:
+            if spec.key in taken or len(name) < 3 or name not in self.known:
                 continue
             ratio = difflib.SequenceMatcher(None, base, name).ratio()
             if ratio >= CLOSENESS:
@@ -164,7 +181,7 @@ def _read_block(rows, grid, names):
     to bottom; the lowest text that names a column wins, else the whole stack read as one;
     a unit in a parent's brackets carries down to children that name none."""
     columns = sorted({c for (r, c) in grid if r in rows})
-    matches, extras, duplicates, texts = {}, [], [], []
+    matches, extras, duplicates, texts, extra_names = {}, [], [], [], {}
     unplaced = []
     for c in columns:
         stack = []
@@ -180,15 +197,15 @@ def _read_block(rows, grid, names):
         for i in range(len(stack) - 1, -1, -1):
             found = names.lookup(stack[i])
             if found:
-                hit = (found, i)
+                hit = (found, i, stack[i])
                 break
         if hit is None and len(stack) > 1:
             found = names.lookup("".join(stack))
-            hit = (found, len(stack) - 1) if found else None
+            hit = (found, len(stack) - 1, "".join(stack)) if found else None
         if hit is None:
             unplaced.append((c, shown, stack))
             continue
-        (spec, inverted, unit), level = hit
+        (spec, inverted, unit), level, named_by = hit
         from_parent = False
         if not unit:
             for parent in reversed(stack[:level]):
@@ -196,7 +213,8 @@ def _read_block(rows, grid, names):
                 if parent_unit in names.units[spec.key]:
                     unit, from_parent = parent_unit, True
                     break
-        match = Match(spec, c, shown, unit, from_parent, inverted)
+        match = Match(spec, c, shown, unit, from_parent, inverted, by_alias=names.is_alias(named_by),
+                      text=" ".join(str(named_by).split()))
         if spec.key in matches:
             duplicates.append((c, shown, matches[spec.key]))
         else:
@@ -205,16 +223,19 @@ def _read_block(rows, grid, names):
         close = names.closest(stack[-1], matches)
         if close:
             spec, inverted, unit, name = close
-            matches[spec.key] = Match(spec, c, shown, unit, False, inverted, close_to=name)
+            matches[spec.key] = Match(spec, c, shown, unit, False, inverted, close_to=name,
+                                      text=" ".join(str(stack[-1]).split()))
         else:
             extras.append((c, shown))
-    return Header(tuple(rows), matches, extras, duplicates, texts)
+            extra_names[c] = " ".join(str(stack[-1]).split())
+    return Header(tuple(rows), matches, extras, duplicates, texts, extra_names)
 
 
-def find_header(head_rows, specs, merged=()):
+def find_header(head_rows, specs, merged=(), aliases=None):
     """The header among the first rows: the row, or block of up to three rows joined by merged
-    cells, naming the most columns. `head_rows` are (row number, {column: value})."""
-    names = _Names(specs)
+    cells, naming the most columns. `head_rows` are (row number, {column: value}); `aliases`
+    maps saved spellings (normalised) to spec keys."""
+    names = _Names(specs, aliases)
     grid, spans = _grid(head_rows, merged)
     numbers = [r for r, _v in head_rows]
     singles = []

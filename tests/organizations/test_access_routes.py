@@ -24,6 +24,7 @@ from indicators.models import Campaign, IndicatorValue, Tier
 from inspections import services as inspections
 from inspections.models import InspectionRound, SupervisionOrder
 from inspections.photos import process_photo
+from ledgers.models import HeaderAlias
 from ledgers.services import ledger_upload_confirm
 from notifications.models import AlertEvent, Notification, UnitChannel
 from organizations.models import Membership, Person, Unit
@@ -164,6 +165,7 @@ def world(db, settings, tmp_path):
     pending = upload_and_parse(unit_b, "parks", template_with("parks", [park(name="城管秘密公园"),
                                                                      park(name="坏行", area_m2="很大")]), owner,
                                name="城管台账.xlsx", campaign=campaign)
+    alias = HeaderAlias.objects.create(city=city, unit=unit_b, ledger_type="parks", header="园名", column="name")
     value = IndicatorValue.objects.filter(measure__key="comprehensive_parks_per_10k", scope=city).first()
     assert value is not None and value.provenance.get("versions")
 
@@ -196,7 +198,7 @@ def world(db, settings, tmp_path):
         "ledger": version.ledger, "version": version, "upload": pending, "value": value,
         "notification": notification, "briefing": briefing, "leader_person": leader_person,
         "channel": channel, "manual_indicator": manual_indicator, "coverage": coverage, "material": material,
-        "package": package, "point": point, "route": route,
+        "package": package, "point": point, "route": route, "alias": alias,
     }
 
 
@@ -261,6 +263,9 @@ RECIPES = {
     "ledger_upload_confirm": ("post", upload, NOT_FOUND),
     "ledger_upload_cancel": ("post", upload, NOT_FOUND),
     "ledger_upload_reparse": ("post", upload, NOT_FOUND),
+    "ledger_upload_map_headers": ("post", upload, NOT_FOUND),
+    # Header spellings are kept by the office for the whole city: other roles are refused.
+    "ledger_header_alias_delete": ("post", lambda w: {"pk": w["alias"].pk}, FORBIDDEN),
     "ledger_upload_file": ("get", upload, NOT_FOUND),
     "ledger_upload_errors": ("get", upload, NOT_FOUND),
     # A value is everybody's (the overview shows it); the rows of unit B's ledger are not.
