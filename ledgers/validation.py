@@ -250,7 +250,7 @@ def _validate_book(book, ledger_type, ctx, out):
     if missing:
         own = "、".join(f"{get_column_letter(i)}「{t}」" for i, t in header.texts)
         return _fatal(out, ctx, _("工作表「%(sheet)s」第 %(row)s 行的表头缺少必需的列：%(missing)s。本表的表头为：%(own)s。"
-                                  "请把相应的列改用上述名称之一，或使用本系统的模板。")
+                                  "可在本页把各表头对应到列，或把相应的列改用上述名称之一，或使用本系统的模板。")
                       % {"sheet": chosen, "row": "–".join(str(r) for r in (header.rows[0], header.rows[-1]))
                          if len(header.rows) > 1 else header.rows[0],
                          "missing": "、".join(str(c.header) for c in missing), "own": own or "—"}, chosen)

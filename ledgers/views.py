@@ -372,7 +372,7 @@ def ledger_header_aliases(request):
     else:
         form = HeaderAliasForm(schema=schema)
     aliases = list(S.header_aliases(city, ledger_type))
-    columns = [{"column": c, "spellings": [str(a) for a in (c.label, c.header, *c.aliases)],
+    columns = [{"column": c, "spellings": list(dict.fromkeys(str(a) for a in (c.label, c.header, *c.aliases))),
                 "aliases": [a for a in aliases if a.column == c.key]} for c in schema.columns]
     return render(request, "ledgers/header_aliases.html", {
         "city": city, "schema": schema, "types": list(LEDGER_TYPES.values()), "columns": columns, "form": form,
