@@ -380,26 +380,35 @@ def header_mapping_save(*, upload, user, mapping):
         raise LedgerError(_("两个表头不能对应到同一列。"))
     ledger = upload.ledger
     schema = ledger.schema
-    with transaction.atomic():
-        for text, key in chosen.items():
-            header = _alias_text(text, schema.column(key))
-            alias = HeaderAlias.objects.filter(unit=ledger.unit, ledger_type=ledger.ledger_type, header=header).first()
-            old = alias.column if alias else None
-            if alias is None:
-                alias = HeaderAlias(city=ledger.city, unit=ledger.unit, ledger_type=ledger.ledger_type, header=header,
-                                    created_by=_user(user))
-            alias.column = key
-            try:
-                alias.full_clean(validate_constraints=False)
-            except ValidationError as exc:
-                raise LedgerError("；".join(exc.messages)) from None
-            alias.save()
-            audit_record(obj=alias, action=AuditEntry.Action.UPDATE if old else AuditEntry.Action.CREATE, user=user,
-                         changes={"column": [old, key]},
-                         note=_("%(ledger)s：表头「%(text)s」对应「%(label)s」（上传 %(file)s）") % {
-                             "ledger": ledger, "text": text, "label": schema.column(key).label,
-                             "file": upload.original_name})
-        return ledger_upload_reparse(upload=upload, user=user)
+    try:
+        with transaction.atomic():
+            _header_aliases_write(upload=upload, user=user, chosen=chosen, ledger=ledger, schema=schema)
+            return ledger_upload_reparse(upload=upload, user=user)
+    except IntegrityError:
+        # Somebody saved the same spelling for this unit at the same moment: nothing of ours was written.
+        raise LedgerError(_("同一表头写法刚刚被另一位用户保存，请刷新页面后重试。")) from None
+
+
+def _header_aliases_write(*, upload, user, chosen, ledger, schema):
+    """One spelling per mapped header for the upload's unit (a mapping saved before is changed), audited."""
+    for text, key in chosen.items():
+        header = _alias_text(text, schema.column(key))
+        alias = HeaderAlias.objects.filter(unit=ledger.unit, ledger_type=ledger.ledger_type, header=header).first()
+        old = alias.column if alias else None
+        if alias is None:
+            alias = HeaderAlias(city=ledger.city, unit=ledger.unit, ledger_type=ledger.ledger_type, header=header,
+                                created_by=_user(user))
+        alias.column = key
+        try:
+            alias.full_clean(validate_constraints=False)
+        except ValidationError as exc:
+            raise LedgerError("；".join(exc.messages)) from None
+        alias.save()
+        audit_record(obj=alias, action=AuditEntry.Action.UPDATE if old else AuditEntry.Action.CREATE, user=user,
+                     changes={"column": [old, key]},
+                     note=_("%(ledger)s：表头「%(text)s」对应「%(label)s」（上传 %(file)s）") % {
+                         "ledger": ledger, "text": text, "label": schema.column(key).label,
+                         "file": upload.original_name})
 
 
 def header_alias_add(*, city, ledger_type, header, column, user):
@@ -414,11 +423,14 @@ def header_alias_add(*, city, ledger_type, header, column, user):
         raise LedgerError("；".join(exc.messages)) from None
     if HeaderAlias.objects.filter(city=city, unit=None, ledger_type=ledger_type, header=alias.header).exists():
         raise LedgerError(_("全市已有表头写法「%(header)s」。") % {"header": alias.header})
-    with transaction.atomic():
-        alias.save()
-        audit_record(obj=alias, action=AuditEntry.Action.CREATE, user=user,
-                     changes={"header": [None, alias.header], "column": [None, column]},
-                     note=_("全市表头写法：%(type)s") % {"type": alias.schema.label})
+    try:
+        with transaction.atomic():
+            alias.save()
+            audit_record(obj=alias, action=AuditEntry.Action.CREATE, user=user,
+                         changes={"header": [None, alias.header], "column": [None, column]},
+                         note=_("全市表头写法：%(type)s") % {"type": alias.schema.label})
+    except IntegrityError:  # the same spelling added by somebody else a moment ago
+        raise LedgerError(_("全市已有表头写法「%(header)s」。") % {"header": alias.header}) from None
     return alias
 
 

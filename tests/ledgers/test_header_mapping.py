@@ -184,3 +184,22 @@ class HeaderAliasPageTests:
         codenames = set(Group.objects.get(name=OFFICE_ADMIN_GROUP).permissions.filter(
             content_type__model="headeralias").values_list("codename", flat=True))
         assert codenames == {"view_headeralias", "add_headeralias", "change_headeralias", "delete_headeralias"}
+
+
+class ReadyUploadMappingTests:
+    def test_an_unrecognised_optional_header_of_a_readable_file_can_be_mapped_too(self, client_for, world, unit_a,
+                                                                                 lead_staff):
+        header = ["道路名称", "路段起讫", "所在城区", "道路等级", "道路长度", "林荫路长度", "有行道树绿化"]
+        content = xlsx([header, ["文昌路", "人民路—滨江路", "城东区", "次干路", 1850, 1400, "是"]])
+        upload = upload_and_parse(unit_a, "roads", content, lead_staff, campaign=world["campaign"])
+        assert upload.status == LedgerUpload.Status.READY
+        assert [h["text"] for h in upload.result["mapping"]["headers"]] == ["路段起讫"]
+        row = LedgerUploadRow.objects.get(upload=upload, kind="added")
+        assert row.data["segment"] == ""
+
+        response = client_for(lead_staff).post(f"/ledgers/uploads/{upload.pk}/headers/", {"col_2": "segment"})
+        assert response.status_code == 302
+        upload.refresh_from_db()
+        row = LedgerUploadRow.objects.get(upload=upload, kind="added")
+        assert upload.status == LedgerUpload.Status.READY and row.data["segment"] == "人民路—滨江路"
+        assert HeaderAlias.objects.get().header == "路段起讫"
