@@ -306,7 +306,7 @@ class HeaderAlias(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from spreadsheets.headers import normalise
+        from spreadsheets.headers import normalise, split_unit
 
         schema = self.schema
         if schema is None:
@@ -317,7 +317,9 @@ class HeaderAlias(models.Model):
         if not self.header:
             raise ValidationError({"header": _("请填写表头写法。")})
         known = {normalise(name): spec.key for spec in schema.specs() for name in (*spec.names, *spec.inverse_names)}
-        if self.header in known:
-            label = schema.column(known[self.header]).label
+        # 道路长度（公里） is the schema's 道路长度 in another unit: a saved spelling must not take it.
+        name = self.header if self.header in known else split_unit(self.header)[0]
+        if name in known:
+            label = schema.column(known[name]).label
             raise ValidationError({"header": _("「%(header)s」已是「%(label)s」列的标准写法，无需添加。")
                                    % {"header": self.header, "label": label}})

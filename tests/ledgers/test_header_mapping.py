@@ -165,6 +165,9 @@ class HeaderAliasPageTests:
                                                                        "column": "name"})
         assert response.status_code == 400
         assert "已是「道路长度」列的标准写法" in response.content.decode()
+        response = client_for(office_admin).post("/ledgers/headers/", {"ledger_type": "roads",
+                                                                       "header": "道路长度（公里）", "column": "name"})
+        assert response.status_code == 400
         assert counts() == before
 
     def test_the_office_deletes_a_spelling_audited_and_unit_staff_cannot(self, client_for, world, city, unit_a,
