@@ -8,6 +8,7 @@ under the 25 % district floor, 人均公园绿地 ≈ 9.12 m²/人 with 城北�
 绿化覆盖率 38.9 %, 万人绿道 0.62 km. `python manage.py ledger_demo_files` writes the current
 versions to fixtures/ledgers/ for download and re-upload.
 """
+import math
 import random
 from dataclasses import dataclass
 from datetime import timedelta
@@ -130,6 +131,7 @@ def generate(today=None):
     _fit_cover(rng, greens)
 
     roads = _roads(rng)
+    _road_lines(roads)
     compounds = _compounds(rng, parks)
     greenways = _greenways(rng)
     base = [{"district": d, "built_up_area_km2": v[0], "population_10k": v[1], "note": "2023年统计年鉴"}
@@ -208,6 +210,26 @@ def _roads(rng):
     for r in roads:
         r["length_m"], r["shaded_length_m"] = str(r["length_m"]), str(r["shaded_length_m"])
     return roads
+
+
+def _road_lines(roads):
+    """Start and end coordinates for two roads in three (the rest are left blank, as many real
+    ledgers are): a straight line of the road's length from a point in its district. Its own
+    random stream, so the ledgers' figures do not move."""
+    rng = random.Random(SEED + 16)
+    for i, r in enumerate(roads):
+        if i % 3 == 2:
+            continue
+        lat0, lat1, lng0, lng1 = DISTRICTS[r["district"]][4:]
+        lat, lng = _point(rng, (lat0, lat1, lng0, lng1), 0.006)
+        bearing = rng.choice((0.0, math.pi / 2)) + rng.uniform(-0.25, 0.25)
+        metres = float(r["length_m"])
+        d_lat = metres * math.cos(bearing) / 111_195
+        d_lng = metres * math.sin(bearing) / (111_195 * math.cos(math.radians(lat)))
+        if not (lat0 <= lat + d_lat <= lat1 and lng0 <= lng + d_lng <= lng1):  # turn back into the district
+            d_lat, d_lng = -d_lat, -d_lng
+        end_lat, end_lng = lat + d_lat, lng + d_lng
+        r.update(start_lat=_s(lat, 6), start_lng=_s(lng, 6), end_lat=_s(end_lat, 6), end_lng=_s(end_lng, 6))
 
 
 def _serving(parks):

@@ -424,6 +424,17 @@ def park_service_coverage(rows, params):
 # --- roads, compounds, parks, greenways ------------------------------------------------------
 
 
+SHADED, PARTLY_SHADED, NOT_SHADED = "shaded", "partly_shaded", "not_shaded"
+
+
+def road_shade(row):
+    """One road as shaded_road_rate counts it: its 林荫路长度 against its 道路长度."""
+    length, shaded = row.dec("length_m"), row.dec("shaded_length_m")
+    if length > 0 and shaded >= length:
+        return SHADED
+    return PARTLY_SHADED if shaded > 0 else NOT_SHADED
+
+
 def shaded_road_rate(rows, params):
     roads = [r for r in rows.get("roads", []) if r.data.get("grade") in ("secondary", "branch")]
     others = [r for r in rows.get("roads", []) if r.data.get("grade") not in ("secondary", "branch")]

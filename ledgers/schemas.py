@@ -141,6 +141,19 @@ LAT_COLUMN = Column("lat", _("纬度"), LAT, aliases=("纬度坐标", "北纬", 
 LNG_COLUMN = Column("lng", _("经度"), LNG, aliases=("经度坐标", "东经", "lng", "lon", "longitude", "x"), places=6,
                     min_value=None, max_value=None, example="118.7842",
                     help=_("十进制度，如 118.7842"), width=11)
+# A road drawn on the map as a line from its start to its end: optional, no formula reads them.
+ROAD_START_LAT_COLUMN = Column("start_lat", _("起点纬度"), LAT, required=False, aliases=("起点北纬", "start_lat"), places=6,
+                               min_value=None, max_value=None, example="32.0415", help=_("十进制度，可留空；仅用于一张图"),
+                               width=11)
+ROAD_START_LNG_COLUMN = Column("start_lng", _("起点经度"), LNG, required=False, aliases=("起点东经", "start_lng"), places=6,
+                               min_value=None, max_value=None, example="118.7842", help=_("十进制度，可留空；仅用于一张图"),
+                               width=11)
+ROAD_END_LAT_COLUMN = Column("end_lat", _("终点纬度"), LAT, required=False, aliases=("终点北纬", "end_lat"), places=6,
+                             min_value=None, max_value=None, example="32.0502", help=_("十进制度，可留空；仅用于一张图"),
+                             width=11)
+ROAD_END_LNG_COLUMN = Column("end_lng", _("终点经度"), LNG, required=False, aliases=("终点东经", "end_lng"), places=6,
+                             min_value=None, max_value=None, example="118.7950", help=_("十进制度，可留空；仅用于一张图"),
+                             width=11)
 NOTE_COLUMN = Column("note", _("备注"), TEXT, required=False, aliases=("说明", "备注说明", "note"), width=20)
 
 PARK_TYPES = (
@@ -250,6 +263,10 @@ ROADS = LedgerType(
         Column("planted", _("有行道树绿化"), BOOL,
                aliases=("是否绿化", "已绿化", "是否有行道树", "道路绿化", "有绿化", "是否有行道树绿化", "行道树", "有行道树"),
                example="是", help=YES_NO_HELP, width=10, read_by=("road_greening_rate",)),
+        ROAD_START_LAT_COLUMN,
+        ROAD_START_LNG_COLUMN,
+        ROAD_END_LAT_COLUMN,
+        ROAD_END_LNG_COLUMN,
         NOTE_COLUMN,
     ),
 )

@@ -657,12 +657,14 @@ def _cross_checks(ledger_type, data, row_number, by_key, ctx, sheet, values):
         area = dec("residential_area_m2")
         if area is None or area <= 0:
             err("residential_area_m2", _("居住区须填写大于 0 的居住用地面积（用于计算公园绿地服务半径覆盖率）。"))
-    if "lat" in data and "lng" in data and data.get("lat") and data.get("lng"):
-        lat, lng = Decimal(data["lat"]), Decimal(data["lng"])
+    for lat_key, lng_key in (("lat", "lng"), ("start_lat", "start_lng"), ("end_lat", "end_lng")):
+        if not (data.get(lat_key) and data.get(lng_key)):
+            continue
+        lat, lng = Decimal(data[lat_key]), Decimal(data[lng_key])
         if 70 <= lat <= 140 and 0 <= lng <= 60:
-            err("lat", _("纬度 %(lat)s、经度 %(lng)s 似乎填反了：中国境内纬度约 3–54、经度约 73–136。")
-                % {"lat": data["lat"], "lng": data["lng"]})
+            err(lat_key, _("纬度 %(lat)s、经度 %(lng)s 似乎填反了：中国境内纬度约 3–54、经度约 73–136。")
+                % {"lat": data[lat_key], "lng": data[lng_key]})
         elif not (0 <= lat <= 60 and 70 <= lng <= 140):
-            err("lat", _("坐标（纬度 %(lat)s，经度 %(lng)s）不在中国境内：请填写十进制度的经纬度。")
-                % {"lat": data["lat"], "lng": data["lng"]})
+            err(lat_key, _("坐标（纬度 %(lat)s，经度 %(lng)s）不在中国境内：请填写十进制度的经纬度。")
+                % {"lat": data[lat_key], "lng": data[lng_key]})
     return errors
