@@ -293,7 +293,8 @@ def seed(context):
         ind_name = rng.choice(indicator_names)
         lat = lng = None
         if rng.random() < 0.6:
-            lat, lng = round(30.55 + rng.uniform(-0.05, 0.05), 6), round(114.30 + rng.uniform(-0.06, 0.06), 6)
+            # Inside 示例市's districts (ledgers.demo.DISTRICTS), so the map draws them in the city.
+            lat, lng = round(32.05 + rng.uniform(-0.05, 0.05), 6), round(118.78 + rng.uniform(-0.06, 0.06), 6)
         severity = rng.choices([Finding.Severity.MINOR, Finding.Severity.MAJOR, Finding.Severity.SEVERE], [6, 3, 1])[0]
         creator = rng.choice(inspectors) if source == Finding.Source.INSPECTION and inspectors else office_user
         findings.append(Finding(

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -170,21 +171,31 @@ def planner_map(request):
         return render(request, "indicators/no_campaign.html")
     from ledgers.services import current_rows
 
-    from .map import map_layers
+    from .map import alert_layers, map_layers
     from .selectors import PLAN_LEDGER_TYPES
 
     rows, _versions, _duplicates = current_rows(campaign.city, PLAN_LEDGER_TYPES)
     coverage = next((v for v in campaign_plans(campaign) if v.plan.formula == "park_service_coverage"), None)
-    layers = map_layers(rows, campaign.params(), coverage.plan if coverage else None)
+    plan_url = reverse("plan_detail", args=[campaign.pk, coverage.indicator.pk]) if coverage else ""
+    layers = map_layers(rows, campaign.params(), coverage.plan if coverage else None, plan_url)
+    access = get_access(request)
+    # Findings and points are read through their apps' scoped lookups: a wide role sees every
+    # unit's (the page is refused to unit staff), and nothing here widens that.
+    layers.update(alert_layers(campaign, access, timezone.localdate()))
     city_map = CityMap.objects.filter(city=campaign.city).first()
     layers["outlines"] = city_map.outlines if city_map else []
     labels = {"districts": _("城区边界"), "parks": _("公园及服务半径"), "covered": _("已覆盖的居住区"), "uncovered": _("未覆盖的居住区"),
-              "sites": _("规划口袋公园"), "radius": _("服务半径"), "area": _("面积"), "after": _("建成后覆盖率")}
+              "sites": _("规划口袋公园"), "radius": _("服务半径"), "area": _("面积"), "after": _("建成后覆盖率"),
+              "roads": _("道路林荫"), "findings": _("未销号问题"), "points": _("迎检点位"), "length": _("长度"),
+              "shaded": _("林荫路长度"), "open": _("未整改问题")}
     return render(request, "planner/map.html", {
         "campaign": campaign, "layers": layers, "labels": {k: str(v) for k, v in labels.items()},
-        "coverage": coverage, "city_map": city_map, "can_edit": get_access(request).is_office,
+        "coverage": coverage, "city_map": city_map, "can_edit": access.is_office,
         "counts": {"parks": len(layers["parks"]), "covered": sum(c["covered"] for c in layers["compounds"]),
-                   "uncovered": sum(not c["covered"] for c in layers["compounds"]), "sites": len(layers["sites"])},
+                   "uncovered": sum(not c["covered"] for c in layers["compounds"]), "sites": len(layers["sites"]),
+                   "roads": len(layers["roads"]), "roads_missing": layers["roads_missing"],
+                   "findings": len(layers["findings"]), "findings_missing": layers["findings_missing"],
+                   "points": len(layers["points"]), "points_missing": layers["points_missing"]},
     })
 
 

@@ -143,6 +143,7 @@ class MapPageTests:
         assert {c["name"]: c["covered"] for c in layers["compounds"]} == {"c1": False, "c2": False, "c3": False,
                                                                            "c5": True}
         assert [s["name"] for s in layers["sites"]] == ["A地块", "B地块"]
+        assert {s["url"] for s in layers["sites"]} == {url(city_ledgers)}  # a click opens the plan
         assert 'id="map-data"' in response.content.decode()
         assert client_for(lead_staff).get("/planner/map/").status_code == 403
 
