@@ -210,3 +210,49 @@ class RoadCoordinateCheckTests:
         upload = upload_and_parse(campaign.office, "roads", template_with("roads", data), inspector, campaign=campaign)
         assert upload.error_count == 1
         assert "似乎填反" in str(upload.result)
+
+
+class AlertLayerQueryTests:
+    def test_the_layers_cost_the_same_queries_for_more_findings_and_points(self, campaign, alert_city, office_admin,
+                                                                            inspector, unit_a, django_assert_num_queries):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from inspections import services as I
+        from visits import routes as R
+
+        today = timezone.localdate()
+        with CaptureQueriesContext(connection) as few:
+            alert_layers(campaign, Access(office_admin), today)
+        for i in range(6):
+            found = I.finding_create(campaign=campaign, user=inspector, unit=unit_a, description=f"更多{i}",
+                                     address="人民路", deadline=today + timedelta(days=3))
+            point = R.point_create(campaign=campaign, user=office_admin, name=f"点位{i}", owner=unit_a,
+                                   latitude=Decimal("32.05"), longitude=Decimal("118.78"))
+            R.point_link_finding(point=point, finding=found, user=office_admin)
+        with django_assert_num_queries(len(few.captured_queries)):
+            layers = alert_layers(campaign, Access(office_admin), today)
+        assert len(layers["findings"]) == 4 + 6
+
+
+class ColourTableTests:
+    """The map's colours are the lists' own: the finding list's lamps, the route board's lights."""
+
+    @staticmethod
+    def css_colour(css, selector):
+        import re
+        from pathlib import Path
+
+        from django.conf import settings
+
+        root = Path(settings.BASE_DIR) / "static" / "css"
+        variables = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{3,6})", (root / "app.css").read_text()))
+        match = re.search(re.escape(selector) + r"\s*\{[^}]*?background:\s*([^;}\s]+)", (root / css).read_text())
+        value = match.group(1)
+        return variables[value[6:-1]] if value.startswith("var(") else value
+
+    def test_finding_lamps_and_point_lights_match_the_stylesheets(self):
+        for level in ("blue", "yellow", "red", "escalated"):
+            assert FINDING_COLOURS[level].lower() == self.css_colour("inspections.css", f".lamp-chip.{level} i").lower()
+        for readiness in ("green", "amber", "red"):
+            assert POINT_COLOURS[readiness].lower() == self.css_colour("visits.css", f".ready-{readiness}").lower()
