@@ -44,8 +44,13 @@ def dead_broker(monkeypatch):
 
 
 def _reset_connections(app):
-    """Drop pooled broker connections so the next publish connects to the current URL."""
-    app.pool.force_close_all()
+    """Drop pooled broker connections so the next publish connects to the current URL. kombu
+    keeps its pools in a process-wide registry keyed by connection: closing only the app's pool
+    would leave a closed pool there for the next `app.pool` to pick up ("Acquire on closed
+    pool"), so every pool is closed and the registry emptied."""
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 

@@ -63,7 +63,8 @@ class TwoSchedulersTests:
         assert by_job == Counter(ScheduledRun.objects.values_list("job", flat=True))
         # Every minute from 16:07 to 18:07 (no beat ticked before 16:07:48), every 5 and 15 minutes,
         # and the two nightly runs of 01:15 and 01:30 Shanghai once each.
-        assert by_job == {"send-alerts": 121, "requeue-stuck-uploads": 121, "drain-recompute-requests": 25,
+        assert by_job == {"send-alerts": 121, "requeue-stuck-uploads": 121, "send-due-webhooks": 121,
+                          "drain-recompute-requests": 25,
                           "detect-overdue": 8, "recompute-ledger-values-nightly": 1, "recompute-compliance-nightly": 1}
 
 

@@ -59,6 +59,9 @@ def start_worker(queue, **extra_env):
         env=service_env(**extra_env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
     )
+    from tests.conftest import _reset_connections
+
+    _reset_connections(app)  # fresh broker connections: an earlier test may have closed the pooled ones
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
