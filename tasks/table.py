@@ -1,7 +1,7 @@
 """The task table as the offices keep it in Excel: read, compare with the database, write.
 
-Our own cell parsing with Chinese messages naming file, sheet, row and column; openpyxl
-only opens and writes workbooks. Reading never writes to the database: it returns a plan
+Our own cell parsing with Chinese messages naming file, sheet, row and column; uploads are
+opened by the one reader (spreadsheets.reader), openpyxl only writes the export and template. Reading never writes to the database: it returns a plan
 (new / changed / unchanged rows) that `services.task_table_import_commit` applies.
 """
 import calendar
