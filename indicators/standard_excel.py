@@ -1,4 +1,4 @@
-"""Excel round trip of a whole standard, with openpyxl directly.
+"""Excel round trip of a whole standard: written with openpyxl, read with spreadsheets.reader.
 
 The workbook is a file format: sheet names, headers and the enumeration labels below are
 fixed Chinese text (not translated), so a file exported in any UI language imports back.
@@ -6,8 +6,8 @@ Parsing checks every cell and reports each problem as one Chinese sentence namin
 sheet, row and column; nothing is written unless the whole file is clean (the caller
 passes the parsed data to `standards.standard_apply`).
 
-Uploads are untrusted: the zip members' uncompressed sizes are checked before openpyxl
-sees the file (a small .xlsx can expand to millions of rows), rows are capped, and
+Uploads are untrusted: spreadsheets.gate checks the zip members' uncompressed sizes before
+openpyxl sees the file (a small .xlsx can expand to millions of rows), rows are capped, and
 formula cells are read for their cached value only (openpyxl cannot compute formulas).
 """
 import io
@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from spreadsheets.gate import WorkbookRefused, check_workbook
+from spreadsheets.reader import Book, FormulaWithoutValue
 from spreadsheets.text import fold_header
 
 from .models import Measure, Threshold
@@ -420,52 +421,37 @@ class _Parser:
         if not self.file.lower().endswith(".xlsx"):
             self.error(_("只支持 .xlsx 格式（Excel 2007 及以上版本），请在 Excel 中另存为 .xlsx 后重新上传"))
             return None
-        books = self._open(content)
-        if books is None:
-            return None
-        values, formulas = books
+        # Only after the gate (spreadsheets.gate) let the file through, and with its facts:
+        # the one reader opens the file once, its formulas without a result known from the scan.
         try:
-            return self._parse(values, formulas)
+            self.book = Book(io.BytesIO(content), self.file, facts=facts)
+        except WorkbookRefused:  # openpyxl cannot open what passed the gate
+            self.error(_("文件已损坏或不是有效的 .xlsx 文件，请用 Excel 打开确认后另存为 .xlsx 再上传"))
+            return None
+        try:
+            return self._parse()
         finally:
-            values.close()
-            formulas.close()
+            self.book.close()
 
-    def _open(self, content):
-        """Only after the gate (spreadsheets.gate) let the file through."""
-        corrupt = _("文件已损坏或不是有效的 .xlsx 文件，请用 Excel 打开确认后另存为 .xlsx 再上传")
-        try:
-            values = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            formulas = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-        except Exception:  # openpyxl raises many types (KeyError, XML errors, zip errors) for a broken file
-            self.error(corrupt)
-            return None
-        return values, formulas
-
-    def _sheet(self, book, name):
-        for title in book.sheetnames:
+    def _sheet(self, name):
+        """The title of the worksheet named `name` (full-width and spaces folded), or None."""
+        for title in self.book.all_sheets:
             if _norm(title) == name:
-                ws = book[title]
-                ws.reset_dimensions()  # some writers record wrong dimensions; our own row cap bounds the read
-                return ws
+                return title
         return None
 
-    def _rows(self, values, formulas, sheet, capped=True):
+    def _rows(self, sheet, capped=True):
         """Yield (row number, [(value, is_formula_without_cache)]) for non-empty rows; row 1 included."""
-        wv, wf = self._sheet(values, sheet), self._sheet(formulas, sheet)
         count, cap = 0, max_rows()
-        for number, (vrow, frow) in enumerate(
-            zip(wv.iter_rows(max_col=MAX_COLUMNS), wf.iter_rows(max_col=MAX_COLUMNS)), start=1
-        ):
+        # Blank rows are yielded too (and counted below); the gate bounded the sheet's rows.
+        for number, row in self.book.grid(self._sheet(sheet), max_col=MAX_COLUMNS):
             if not capped and number > 40:
                 return
             if capped and number > 2 * cap + 1:  # blank rows count too: a cell at row 1 048 576 is not free
                 self.error(self.too_many_rows(cap), sheet)
                 self.capped = True
                 return
-            cells = []
-            for vc, fc in zip(vrow, frow):
-                is_formula = fc.data_type == "f"
-                cells.append((vc.value, is_formula and vc.value is None))
+            cells = [(None, True) if isinstance(value, FormulaWithoutValue) else (value, False) for value in row]
             if all(_blank(v) and not dead for v, dead in cells):
                 continue
             count += 1
@@ -477,17 +463,17 @@ class _Parser:
 
     # the sheets ----------------------------------------------------------------------
 
-    def _parse(self, values, formulas):
-        missing = [s for s in (INDICATOR_SHEET, THRESHOLD_SHEET) if self._sheet(values, s) is None]
+    def _parse(self):
+        missing = [s for s in (INDICATOR_SHEET, THRESHOLD_SHEET) if self._sheet(s) is None]
         for sheet in missing:
             self.error(_("缺少工作表「%(sheet)s」（应包含「指标」「阈值」两个工作表）") % {"sheet": sheet})
         if missing:
             return None
-        meta = self._meta(values, formulas)
-        indicator_rows = self._table(values, formulas, INDICATOR_SHEET, INDICATOR_COLUMNS)
+        meta = self._meta()
+        indicator_rows = self._table(INDICATOR_SHEET, INDICATOR_COLUMNS)
         if self.capped:  # a truncated table would only produce follow-on errors
             return None
-        threshold_rows = self._table(values, formulas, THRESHOLD_SHEET, THRESHOLD_COLUMNS)
+        threshold_rows = self._table(THRESHOLD_SHEET, THRESHOLD_COLUMNS)
         if indicator_rows is None or threshold_rows is None or self.capped:
             return None
         nodes, indicators = self._indicators(indicator_rows)
@@ -496,14 +482,14 @@ class _Parser:
             return None
         return {**meta, "nodes": nodes, "indicators": list(indicators.values())}
 
-    def _meta(self, values, formulas):
+    def _meta(self):
         default = {"code": "", "title": "", "title_en": "", "version": "", "source": "", "tier": "garden"}
         if self.standard is not None:
             default = {f: getattr(self.standard, f) for f in default}
-        if self._sheet(values, README_SHEET) is None:
+        if self._sheet(README_SHEET) is None:
             return default
         found = {}
-        for number, cells in self._rows(values, formulas, README_SHEET, capped=False):
+        for number, cells in self._rows(README_SHEET, capped=False):
             if len(cells) < 2:
                 break
             label = _norm(cells[0][0]) if cells[0][0] is not None else ""
@@ -532,8 +518,8 @@ class _Parser:
             self.error(_("缺少标准代码"), README_SHEET)
         return meta
 
-    def _table(self, values, formulas, sheet, columns):
-        rows = iter(self._rows(values, formulas, sheet))
+    def _table(self, sheet, columns):
+        rows = iter(self._rows(sheet))
         first = next(rows, None)
         expected = [c[0] for c in columns]
         hint = _("表头应为：%(headers)s") % {"headers": "、".join(expected)}

@@ -21,7 +21,7 @@ HEADER_SCAN_ROWS = 15
 MAX_HEADER_ROWS = 3
 CLOSENESS = 0.8  # difflib ratio a header must reach to be taken for a known spelling
 BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")", "{": "(", "}": ")",
-                          "<": "(", ">": ")", "《": "(", "》": ")"})
+                          "<": "(", ">": ")", "《": "(", "》": ")", "〈": "(", "〉": ")"})
 UNIT_RE = re.compile(r"^(.*?)\(([^()]*)\)$")
 
 

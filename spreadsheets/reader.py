@@ -124,6 +124,37 @@ class Book:
             if values:
                 yield Row(number, values, frozenset(percent))
 
+    @property
+    def all_sheets(self):
+        """Titles of every worksheet, hidden ones included, in the workbook's order."""
+        return [ws.title for ws in self.wb.worksheets]
+
+    def grid(self, title, *, first=1, last=None, max_col=None):
+        """Every row from `first` to `last` as (row number, tuple of values), blank rows included,
+        cell positions kept (index 0 is column A): for imports that address cells by position.
+
+        Values come from openpyxl's values-only iteration (the fast path: no cell objects), a
+        formula saved without a result as FormulaWithoutValue. The sheet's recorded dimension is
+        dropped first: some writers state a wrong one, and the gate has bounded the rows."""
+        ws = self.wb[title]
+        ws.reset_dimensions()
+        bare = {}
+        for (row, column), formula in self.bare_formulas(title).items():
+            bare.setdefault(row, {})[column] = FormulaWithoutValue(formula)
+        for number, values in enumerate(ws.iter_rows(min_row=first, max_row=last, max_col=max_col,
+                                                     values_only=True), start=first):
+            if bare and number in bare:
+                values = list(values)
+                for column, marker in bare[number].items():
+                    if max_col is not None and column > max_col:
+                        continue
+                    if column > len(values):
+                        values.extend([None] * (column - len(values)))
+                    if values[column - 1] is None:
+                        values[column - 1] = marker
+                values = tuple(values)
+            yield number, values
+
     def head(self, title, n):
         """The first `n` rows as (row number, values), for finding the header."""
         return [(row.number, row.values) for row in self.rows(title, last=n)]

@@ -1,31 +1,24 @@
-"""Text folding shared by the spreadsheet imports: a header as a clerk typed it → the key we compare.
+"""A header as a clerk typed it → the name it is compared on, without its note.
 
-Clerks write the same header many ways: full-width letters and brackets, spaces and line
-breaks inside a merged cell, a `*` for "required", a note or unit in brackets
-(完成时限（年月日）, 面积（公顷）). `fold_header` removes all of that; `header_note` keeps the
-bracketed part for readers that need it (a unit in a ledger header).
+There is one normaliser of header text, spreadsheets.headers.normalise (full/half width,
+spaces and line breaks, required marks, one kind of bracket, m², lower case). The task table
+and the standards workbook compare column names without the bracketed note or unit
+(完成时限（年月日）, 计量单位（如 %）), so `fold_header` is that normalisation with the notes and a
+few more marks (★ # :) taken off; `header_note` keeps the bracketed part instead.
 """
 import re
-import unicodedata
 
-# After NFKC, full-width （）［］ are half-width; these Chinese brackets stay and are mapped.
-_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "［": "(", "］": ")", "[": "(", "]": ")",
-                           "〈": "(", "〉": ")", "《": "(", "》": ")"})
-_SPACE = re.compile(r"\s+")
+from .headers import normalise
+
 _NOTE = re.compile(r"\([^()]*\)")
-_MARKS = re.compile(r"[*※★☆#＃:：]")
-
-
-def fold_text(text):
-    """Full/half width folded, every space and line break removed."""
-    if text is None:
-        return ""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", str(text)).translate(_BRACKETS))
+_MARKS = re.compile(r"[*※★☆#:]")  # after normalise: ＃ and ： are # and :
 
 
 def fold_header(text):
     """序号、 ＊完成时限\n（年月日） and 完成 时限(年/月/日)* all fold to 完成时限."""
-    folded = _MARKS.sub("", fold_text(text))
+    if text is None:
+        return ""
+    folded = _MARKS.sub("", normalise(text))
     whole = folded.replace("(", "").replace(")", "")
     while True:  # nested or repeated notes: 面积(m2)(含水面)
         stripped = _NOTE.sub("", folded)
@@ -37,6 +30,6 @@ def fold_header(text):
 
 
 def header_note(text):
-    """The bracketed note of a header, folded: 面积（公顷） → 公顷; '' when there is none."""
-    notes = _NOTE.findall(fold_text(text))
+    """The bracketed note of a header, normalised: 面积（公顷） → 公顷; '' when there is none."""
+    notes = _NOTE.findall(normalise(text)) if text is not None else []
     return notes[-1][1:-1] if notes else ""

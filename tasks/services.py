@@ -296,7 +296,8 @@ def task_table_import_preview(*, campaign, upload, user):
     nothing (not even the file) when any cell is wrong."""
     data = upload.read()
     name = (getattr(upload, "name", "") or "task-table.xlsx")[:200]
-    plan = build_plan(campaign, io.BytesIO(data), name)
+    # The upload form's WorkbookField ran the gate on these bytes: its facts spare a second scan.
+    plan = build_plan(campaign, io.BytesIO(data), name, facts=getattr(upload, "facts", None))
     digest = hashlib.sha256(data).hexdigest()
     task_import = TaskImport(campaign=campaign, original_name=name, sha256=digest, summary=plan.summary(),
                              parsed=plan.parsed_json(), uploaded_by=user if user and user.is_authenticated else None)

@@ -1,7 +1,7 @@
 """The task table as the offices keep it in Excel: read, compare with the database, write.
 
-Our own cell parsing with Chinese messages naming file, sheet, row and column; openpyxl
-only opens and writes workbooks. Reading never writes to the database: it returns a plan
+Our own cell parsing with Chinese messages naming file, sheet, row and column; uploads are
+opened by the one reader (spreadsheets.reader), openpyxl only writes the export and template. Reading never writes to the database: it returns a plan
 (new / changed / unchanged rows) that `services.task_table_import_commit` applies.
 """
 import calendar
@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -29,6 +29,7 @@ from indicators.calendar import check_dates
 from indicators.models import Indicator
 from organizations.models import Person, Unit
 from spreadsheets.gate import WorkbookRefused, check_workbook
+from spreadsheets.reader import Book, FormulaWithoutValue
 from spreadsheets.text import fold_header
 
 from .models import Review, Status, Task
@@ -104,6 +105,8 @@ def norm_header(text):
 def cell_text(value):
     if value is None:
         return ""
+    if isinstance(value, FormulaWithoutValue):
+        return value.formula  # "=A1&B1" as written, "" when the writer left no text
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime):
@@ -557,17 +560,19 @@ class Directories:
 # Opening the workbook ----------------------------------------------------------------
 
 
-def open_workbook(fileobj, file_name, *, data_only=True):
+def open_workbook(fileobj, file_name, facts=None):
     """Pass the upload through the gate (spreadsheets.gate) before openpyxl sees it, then open
-    it read-only.
+    it with the one reader (spreadsheets.reader.Book). `facts` are the gate's findings when the
+    upload form ran it already, so the file is not scanned twice.
 
-    Returns (workbook, has_formulas): openpyxl cannot compute formulas, so a formula cell
-    saved without a cached value reads as empty; callers look for those when there are any.
+    A formula cell saved without a cached value reads as FormulaWithoutValue (from the gate's
+    scan): openpyxl cannot compute formulas.
     """
-    try:
-        facts = check_workbook(fileobj, file_name)
-    except WorkbookRefused as exc:
-        raise TableError([FileError(file_name, exc.message)]) from None
+    if facts is None:
+        try:
+            facts = check_workbook(fileobj, file_name)
+        except WorkbookRefused as exc:
+            raise TableError([FileError(file_name, exc.message)]) from None
     cap = settings.TASK_TABLE_MAX_ROWS
     for title, rows in facts.rows.items():
         # Rows holding a value, less the template's title and header: "about", a header
@@ -575,8 +580,8 @@ def open_workbook(fileobj, file_name, *, data_only=True):
         if rows - LEADING_ROWS > cap:
             raise TableError([FileError(file_name, too_many_rows_message(file_name, title, rows - LEADING_ROWS, cap))])
     try:
-        return load_workbook(fileobj, read_only=True, data_only=data_only), facts.has_formulas
-    except Exception:  # openpyxl raises many types for a damaged file
+        return Book(fileobj, file_name, facts=facts)
+    except WorkbookRefused:  # the file passed the gate but openpyxl cannot open it
         raise TableError([CellError(file_name, _("文件已损坏或不是 Excel 工作簿，无法打开"))]) from None
 
 
@@ -586,19 +591,10 @@ def too_many_rows_message(file_name, sheet, rows, cap):
         "file": file_name, "sheet": sheet, "n": f"{rows:,}", "cap": f"{cap:,}"}
 
 
-def formula_cells(fileobj, file_name, sheet_title, columns):
-    """(row, column index) of formula cells in the table's columns."""
-    workbook, _has = open_workbook(fileobj, file_name, data_only=False)
-    try:
-        found = set()
-        for r, values in enumerate(workbook[sheet_title].iter_rows(values_only=True), start=1):
-            for c in columns:
-                value = values[c] if c < len(values) else None
-                if (isinstance(value, str) and value.startswith("=")) or type(value).__name__ == "ArrayFormula":
-                    found.add((r, c))
-        return found
-    finally:
-        workbook.close()
+def _blank(value):
+    # A formula without a saved result is as blank as the empty cell openpyxl reads for it,
+    # until a column the table reads holds one (read_rows refuses that row).
+    return isinstance(value, FormulaWithoutValue) or cell_text(value) == ""
 
 
 def _known_headers():
@@ -642,7 +638,7 @@ def _header_mapping(rows, *, close=True):
     for col in range(width):
         for r in reversed(rows):
             text = cell_text(r[col]) if col < len(r) else ""
-            label = fold_header(text)
+            label = fold_header(text) if text else ""
             if not label:
                 continue
             texts.setdefault(col, []).insert(0, text)
@@ -672,10 +668,11 @@ def _is_group(below, col, used):
                if below[c] is not None and fold_header(cell_text(below[c])))
 
 
-def find_header(sheet):
+def find_header(book, title):
     """(last header row number, {field: column index}, ignored headers) of the first block of
     one to three rows naming the columns; (None, {}, []) when there is none."""
-    scanned = [tuple(r) for r in sheet.iter_rows(max_row=HEADER_SCAN_ROWS + MAX_HEADER_ROWS - 1, values_only=True)]
+    scanned = [tuple(None if isinstance(v, FormulaWithoutValue) else v for v in values)
+               for _number, values in book.grid(title, last=HEADER_SCAN_ROWS + MAX_HEADER_ROWS - 1)]
     for start in range(min(HEADER_SCAN_ROWS, len(scanned))):
         best_depth, best_count = 0, 0
         for depth in range(1, MAX_HEADER_ROWS + 1):
@@ -802,18 +799,16 @@ def apply_choices(parsed, choices):
     return out
 
 
-def read_rows(workbook, file_name, dirs, formulas=None):
-    """Parse every data row; raise TableError listing every bad cell (capped).
-
-    `formulas(sheet_title, column indexes)` returns the formula cells, when the file has any."""
+def read_rows(book, file_name, dirs):
+    """Parse every data row; raise TableError listing every bad cell (capped)."""
     sheet, header_row, mapping, ignored = None, None, {}, []
-    for ws in workbook.worksheets:
-        header_row, mapping, ignored = find_header(ws)
+    for title in book.all_sheets:
+        header_row, mapping, ignored = find_header(book, title)
         if header_row:
-            sheet = ws
+            sheet = title
             break
     if sheet is None:
-        first = workbook.worksheets[0].title if workbook.worksheets else ""
+        first = book.all_sheets[0] if book.all_sheets else ""
         raise TableError([CellError(
             file_name,
             _("前 %(n)s 行中没有找到表头；表头须包含「序号」「任务内容」「牵头单位」「完成时限」等列")
@@ -825,7 +820,7 @@ def read_rows(workbook, file_name, dirs, formulas=None):
     unknown = _("；表中未识别的表头：%(h)s") % {"h": "、".join(f"「{h}」" for h in ignored)} if ignored else ""
     for column in missing:
         errors.append(CellError(file_name, _("缺少必填列「%(h)s」") % {"h": column.header} + unknown,
-                                sheet=sheet.title, row=header_row))
+                                sheet=sheet, row=header_row))
     if errors:
         raise TableError(errors)
 
@@ -834,7 +829,7 @@ def read_rows(workbook, file_name, dirs, formulas=None):
     def err(row, field_name, message):
         col = mapping.get(field_name)
         errors.append(CellError(
-            file_name, message, sheet=sheet.title, row=row,
+            file_name, message, sheet=sheet, row=row,
             column=get_column_letter(col + 1) if col is not None else None,
             header=COLUMN_BY_FIELD[field_name].header,
             text=cell_text(raw.get(field_name)) if raw else None,
@@ -848,22 +843,21 @@ def read_rows(workbook, file_name, dirs, formulas=None):
 
     parsed, seen_seq, date_problems, today = [], {}, {}, timezone.localdate()
     width = max(mapping.values()) + 1
-    formula_at = formulas(sheet.title, list(mapping.values())) if formulas else set()
-    for row_number, row in enumerate(sheet.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
+    for row_number, row in book.grid(sheet, first=header_row + 1):
         if len(errors) >= MAX_ERRORS:
             break
         cells = list(row[:width]) + [None] * (width - len(row))
-        if all(cell_text(c) == "" for c in cells):
+        if all(_blank(c) for c in cells):
             continue
         if len(parsed) >= settings.TASK_TABLE_MAX_ROWS:
             errors.append(CellError(file_name, _("数据超过 %(n)s 行的上限：请分批导入，或请创建办调高 TASK_TABLE_MAX_ROWS 设置")
-                                    % {"n": f"{settings.TASK_TABLE_MAX_ROWS:,}"}, sheet=sheet.title, row=row_number))
+                                    % {"n": f"{settings.TASK_TABLE_MAX_ROWS:,}"}, sheet=sheet, row=row_number))
             break
         raw = {f: cells[c] for f, c in mapping.items()}
         values = {}
         bad = len(errors)
         for f, c in mapping.items():
-            if raw[f] is None and (row_number, c) in formula_at:
+            if isinstance(raw[f], FormulaWithoutValue):
                 err(row_number, f, _("公式没有保存计算结果，请在 Excel 中打开并保存，或把公式粘贴为数值后再上传"))
         if len(errors) > bad:
             continue
@@ -956,8 +950,8 @@ def read_rows(workbook, file_name, dirs, formulas=None):
     if errors:
         raise TableError(errors)
     if not parsed:
-        raise TableError([CellError(file_name, _("表头下方没有任务数据"), sheet=sheet.title, row=header_row)])
-    return sheet.title, header_row, [f for f in mapping], ignored, parsed
+        raise TableError([CellError(file_name, _("表头下方没有任务数据"), sheet=sheet, row=header_row)])
+    return sheet, header_row, [f for f in mapping], ignored, parsed
 
 
 def task_values(task, coop_ids):
@@ -974,20 +968,15 @@ def task_values(task, coop_ids):
     }
 
 
-def build_plan(campaign, fileobj, file_name):
-    """Read a workbook and compare it with the campaign's tasks. Raises TableError."""
+def build_plan(campaign, fileobj, file_name, facts=None):
+    """Read a workbook and compare it with the campaign's tasks. Raises TableError. `facts`:
+    the gate's findings on this very file, when the upload form ran the gate already."""
     dirs = Directories.load(campaign)
-    workbook, has_formulas = open_workbook(fileobj, file_name)
-
-    def formulas(sheet_title, columns):
-        return formula_cells(fileobj, file_name, sheet_title, columns)
-
+    book = open_workbook(fileobj, file_name, facts)
     try:
-        sheet, header_row, columns, ignored, parsed = read_rows(
-            workbook, file_name, dirs, formulas if has_formulas else None
-        )
+        sheet, header_row, columns, ignored, parsed = read_rows(book, file_name, dirs)
     finally:
-        workbook.close()
+        book.close()
     # 各区 as lead adds the districts as cooperating units even without a 配合单位 column.
     if "cooperating_units" not in columns and any("cooperating_units" in p.values for p in parsed):
         columns = columns + ["cooperating_units"]

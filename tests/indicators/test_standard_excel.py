@@ -319,7 +319,7 @@ class StandardWorkbookValidationTests:
         big_cells = [f"{i}" + "x" * 30000 for i in range(40)]  # 1.2 MB of distinct text
         content = edit_workbook(standard_workbook(garden), lambda wb: wb.create_sheet("大").append(big_cells))
         opened = []
-        monkeypatch.setattr(standard_excel.openpyxl, "load_workbook", lambda *a, **k: opened.append(a))
+        monkeypatch.setattr("spreadsheets.reader.load_workbook", lambda *a, **k: opened.append(a))
         (message,) = messages(parse(content, garden, filename="bomb.xlsx"))
         assert message.startswith("「bomb.xlsx」解压后共有") and "超过 1 MB 的上限" in message
         assert opened == []
@@ -328,7 +328,7 @@ class StandardWorkbookValidationTests:
         content = standard_workbook(garden)
         rows = openpyxl.load_workbook(io.BytesIO(content))["指标"].max_row - 1
         settings.STANDARD_MAX_ROWS = rows - 1
-        monkeypatch.setattr(standard_excel.openpyxl, "load_workbook", lambda *a, **k: pytest.fail("opened"))
+        monkeypatch.setattr("spreadsheets.reader.load_workbook", lambda *a, **k: pytest.fail("opened"))
         (message,) = messages(parse(content, garden))
         assert message == (f"文件 bad.xlsx，工作表「指标」：约有 {rows} 行数据，超过每个工作表 {rows - 1} 行的上限：请拆分或"
                            "删除多余内容，或请创建办调高 STANDARD_MAX_ROWS 设置")

@@ -140,3 +140,42 @@ class NoPrivateOpenpyxlTests:
         offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
                      if ".venv" not in p.parts and "tests" not in p.parts and pattern.search(p.read_text("utf-8"))]
         assert offenders == []
+
+
+class GridTests:
+    """Book.grid: rows by position for the task table and the standards workbook."""
+
+    def test_it_yields_every_row_with_cells_in_their_positions(self):
+        wb = Workbook()
+        ws = wb.active
+        ws["A1"], ws["C1"] = "序号", "任务内容"
+        ws["B3"] = "x"
+        with open_book(save(wb)) as book:
+            grid = list(book.grid("Sheet"))
+        assert [n for n, _v in grid] == [1, 2, 3]
+        assert grid[0][1][0] == "序号" and grid[0][1][2] == "任务内容" and grid[0][1][1] is None
+        assert not any(grid[1][1]) and grid[2][1][1] == "x"
+
+    def test_it_puts_a_formula_without_result_where_the_cell_is(self):
+        wb = Workbook()
+        ws = wb.active
+        ws.append(["面积", "合计"])
+        ws.append([3, "=A2*2"])
+        with open_book(save(wb)) as book:
+            assert list(book.grid("Sheet", first=2)) == [(2, (3, FormulaWithoutValue("=A2*2")))]
+            assert list(book.grid("Sheet", first=2, max_col=1)) == [(2, (3,))]
+
+    def test_it_reads_past_a_dimension_that_states_too_few_rows(self):
+        wb = Workbook()
+        ws = wb.active
+        for i in range(1, 6):
+            ws.append([i])
+        content = rewrite_sheet(save(wb), lambda xml: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:A2"', xml))
+        with open_book(content) as book:
+            assert [values[0] for _n, values in book.grid("Sheet")] == [1, 2, 3, 4, 5]
+
+    def test_all_sheets_include_hidden_ones(self):
+        wb = Workbook()
+        wb.create_sheet("隐藏").sheet_state = "hidden"
+        with open_book(save(wb)) as book:
+            assert book.all_sheets == ["Sheet", "隐藏"] and book.sheets == ["Sheet"]

@@ -47,8 +47,7 @@ def load_workbook_calls(monkeypatch):
         calls.append(args)
         return real(*args, **kwargs)
 
-    for target in ("openpyxl.load_workbook", "openpyxl.reader.excel.load_workbook", "spreadsheets.reader.load_workbook",
-                   "tasks.table.load_workbook"):
+    for target in ("openpyxl.load_workbook", "openpyxl.reader.excel.load_workbook", "spreadsheets.reader.load_workbook"):
         monkeypatch.setattr(target, spy)
     return calls
 

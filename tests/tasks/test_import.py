@@ -274,7 +274,7 @@ class ImportErrorTests:
 
     def test_it_refuses_a_table_over_the_row_limit_before_reading_it(self, world, settings, monkeypatch):
         settings.TASK_TABLE_MAX_ROWS = 3
-        monkeypatch.setattr("tasks.table.load_workbook", lambda *a, **k: pytest.fail("openpyxl opened the file"))
+        monkeypatch.setattr("spreadsheets.reader.load_workbook", lambda *a, **k: pytest.fail("openpyxl opened the file"))
         errors = errors_of(world, xlsx_bytes([row(i) for i in range(1, 5)]))
         assert errors == ["「任务分解表.xlsx」工作表「任务分解表」约有 4 行数据，超过任务分解表 3 行的上限：请分批导入（如按牵头"
                           "单位拆成几个文件），或请创建办调高 TASK_TABLE_MAX_ROWS 设置。"]

@@ -406,6 +406,23 @@ class ImportViewTests:
         assert client.post(f"/tasks/import/{imp.pk}/confirm/").status_code == 302  # second confirm: a message
         assert Task.objects.count() == 2
 
+    def test_the_upload_passes_the_gate_once(self, client_for, office_admin, world, monkeypatch):
+        # The form's WorkbookField scans the file; the reading reuses its facts, not a second scan.
+        from spreadsheets import gate
+
+        scans = []
+
+        def spy(source, file_name, **kwargs):
+            scans.append(file_name)
+            return gate.check_workbook(source, file_name, **kwargs)
+
+        for target in ("spreadsheets.forms.check_workbook", "spreadsheets.reader.check_workbook",
+                       "tasks.table.check_workbook"):
+            monkeypatch.setattr(target, spy)
+        response = client_for(office_admin).post("/tasks/import/", {"file": upload(xlsx_bytes([row(1)]))})
+        assert response.status_code == 302 and TaskImport.objects.count() == 1
+        assert scans == ["任务分解表.xlsx"]
+
     def test_a_bad_file_shows_every_error_and_writes_nothing(self, client_for, office_admin, world):
         response = client_for(office_admin).post("/tasks/import/", {
             "file": upload(xlsx_bytes([row(1, lead="市火星局"), row(1)]))})
