@@ -108,9 +108,8 @@ def seed(context):
             for role in roles:
                 Membership.objects.get_or_create(user=user, unit=u, role=role)
             if "office" in roles:
-                # /admin/ rights come from the group its migration made (is_staff only lets them in);
-                # a database flushed after the migrations (a browser test's) gets the bare group.
-                user.groups.add(Group.objects.get_or_create(name=OFFICE_ADMIN_GROUP)[0])
+                # /admin/ rights come from the group its migration made (is_staff only lets them in).
+                user.groups.add(Group.objects.get(name=OFFICE_ADMIN_GROUP))
             logins.append((username, DEMO_PASSWORD, name, title, unit_name, roles))
         Person.objects.get_or_create(
             name=name, unit=u, defaults={"title": title, "is_leader": is_leader, "user": user,
